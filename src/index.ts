@@ -1,0 +1,4 @@
+// nlkit: Netlink and Generic Netlink for Node.js.
+export * from './wire/index.js';
+export * from './socket/index.js';
+export * from './genl/index.js';

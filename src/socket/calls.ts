@@ -1,0 +1,149 @@
+// The two kinds of exchange the engine tracks by sequence number: a request (replies until its
+// ACK) and a dump (a multipart stream until NLMSG_DONE).
+import {
+  DumpInterruptedError,
+  NetlinkError,
+  NLM_F_DUMP_INTR,
+  NLM_F_MULTI,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+  decodeDone,
+  decodeError,
+  formatAttributePath,
+  resolveExtendedAck,
+  type ExtendedAck,
+  type NetlinkMessage,
+} from '../wire/index.js';
+import type { AsyncQueue } from './queue.js';
+import type { CallOptions } from './types.js';
+
+export interface Call {
+  readonly seq: number;
+  readonly peer: number;
+  onMessage(msg: NetlinkMessage): void;
+  fail(err: unknown): void;
+}
+
+/** Builds the NetlinkError for a kernel error answering `bytes`. */
+export function kernelError(errno: number, ext: ExtendedAck | undefined, bytes: Uint8Array, opts: CallOptions, label: string): NetlinkError {
+  if (ext) {
+    resolveExtendedAck(ext, bytes, opts.headerSize ?? 0);
+    if (ext.attributePath && ext.attributePath.length > 0 && opts.attributeName) {
+      ext.attribute = formatAttributePath(ext.attributePath, opts.attributeName);
+    }
+  }
+  return new NetlinkError(errno, { request: label, extack: ext });
+}
+
+export class RequestCall implements Call {
+  readonly replies: NetlinkMessage[] = [];
+
+  constructor(
+    readonly seq: number,
+    readonly peer: number,
+    readonly bytes: Uint8Array,
+    readonly label: string,
+    private readonly opts: CallOptions,
+    private readonly ack: boolean,
+    private readonly settle: (err: unknown, replies?: NetlinkMessage[]) => void,
+  ) {}
+
+  onMessage(msg: NetlinkMessage): void {
+    switch (msg.type) {
+      case NLMSG_NOOP:
+      case NLMSG_OVERRUN:
+        return;
+      case NLMSG_ERROR: {
+        const r = decodeError(msg);
+        if (r.error === 0) this.settle(undefined, this.replies);
+        else this.settle(kernelError(r.error, r.extack, this.bytes, this.opts, this.label));
+        return;
+      }
+      case NLMSG_DONE: {
+        const d = decodeDone(msg);
+        if (d.error < 0) this.settle(kernelError(d.error, d.extack, this.bytes, this.opts, this.label));
+        else if (!this.ack) this.settle(undefined, this.replies);
+        return;
+      }
+      default:
+        this.replies.push(msg);
+        if (!this.ack && !(msg.flags & NLM_F_MULTI)) this.settle(undefined, this.replies);
+    }
+  }
+
+  fail(err: unknown): void {
+    this.settle(err);
+  }
+}
+
+/**
+ * A running dump. Messages go to `queue` as they arrive, or, when the caller asked for retries
+ * on NLM_F_DUMP_INTR, into a buffer released only once NLMSG_DONE shows the dump was consistent.
+ */
+export class DumpCall implements Call {
+  interrupted = false;
+  received = 0;
+  /** Set when the consumer went away: the rest of the dump is read and discarded. */
+  draining = false;
+  private buffer: NetlinkMessage[] | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly peer: number,
+    readonly bytes: Uint8Array,
+    readonly label: string,
+    private readonly opts: CallOptions,
+    private readonly queue: AsyncQueue<NetlinkMessage>,
+    buffered: boolean,
+    /** Called once when the kernel ended the dump (DONE or error), with how it ended. */
+    private readonly finished: (outcome: 'done' | 'interrupted' | 'error', err?: unknown) => void,
+  ) {
+    if (buffered) this.buffer = [];
+  }
+
+  onMessage(msg: NetlinkMessage): void {
+    switch (msg.type) {
+      case NLMSG_NOOP:
+      case NLMSG_OVERRUN:
+        return;
+      case NLMSG_DONE: {
+        if (msg.flags & NLM_F_DUMP_INTR) this.interrupted = true;
+        const d = decodeDone(msg);
+        if (d.error < 0) return this.end('error', kernelError(d.error, d.extack, this.bytes, this.opts, this.label));
+        return this.end(this.interrupted ? 'interrupted' : 'done');
+      }
+      case NLMSG_ERROR: {
+        const r = decodeError(msg);
+        if (r.error < 0) return this.end('error', kernelError(r.error, r.extack, this.bytes, this.opts, this.label));
+        return this.end(this.interrupted ? 'interrupted' : 'done');
+      }
+      default:
+        if (msg.flags & NLM_F_DUMP_INTR) this.interrupted = true;
+        this.received++;
+        if (this.draining) return;
+        if (this.buffer) this.buffer.push(msg);
+        else this.queue.push(msg);
+    }
+  }
+
+  private end(outcome: 'done' | 'interrupted' | 'error', err?: unknown): void {
+    this.finished(outcome, err);
+  }
+
+  /** The messages held back for a retrying dump. */
+  takeBuffer(): NetlinkMessage[] {
+    const b = this.buffer ?? [];
+    this.buffer = [];
+    return b;
+  }
+
+  interruptedError(partial: NetlinkMessage[]): DumpInterruptedError<NetlinkMessage> {
+    return new DumpInterruptedError(partial, this.received, this.label);
+  }
+
+  fail(err: unknown): void {
+    this.finished('error', err);
+  }
+}

@@ -1,0 +1,105 @@
+import { NLMSG_HDRLEN } from './constants.js';
+import { NetlinkProtocolError } from './errors.js';
+import { Attributes } from './attributes.js';
+
+/**
+ * One Netlink message inside a received datagram. It does not copy: it records where its bytes
+ * are in the datagram (shared by every message of that datagram) and reads them on demand.
+ */
+export class NetlinkMessage {
+  /** Discriminates messages from other items of a notification stream (see `NetlinkOverrun`). */
+  get kind(): 'message' {
+    return 'message';
+  }
+
+  constructor(
+    /** The datagram's bytes. */
+    readonly bytes: Uint8Array,
+    /** A DataView over the same bytes (one per datagram). */
+    readonly view: DataView,
+    /** Offset of this message's nlmsghdr within `bytes`. */
+    readonly offset: number,
+    /** nlmsg_len: header plus payload, without trailing alignment. */
+    readonly length: number,
+    readonly type: number,
+    readonly flags: number,
+    readonly seq: number,
+    readonly portId: number,
+  ) {}
+
+  /** Offset of the payload (after nlmsghdr) within `bytes`. */
+  get payloadOffset(): number {
+    return this.offset + NLMSG_HDRLEN;
+  }
+
+  /** Offset just past this message's payload within `bytes`. */
+  get end(): number {
+    return this.offset + this.length;
+  }
+
+  /** The payload as a view (no copy). */
+  get payload(): Uint8Array {
+    return this.bytes.subarray(this.offset + NLMSG_HDRLEN, this.offset + this.length);
+  }
+
+  /** The whole message, header included, as a view (no copy). */
+  get raw(): Uint8Array {
+    return this.bytes.subarray(this.offset, this.offset + this.length);
+  }
+
+  /**
+   * The attributes after a fixed header of `headerSize` bytes (4 for Generic Netlink, the
+   * family's struct for rtnetlink). The header is aligned to 4 as NLMSG_ALIGN does.
+   */
+  attributes(headerSize = 0): Attributes {
+    const start = this.offset + NLMSG_HDRLEN + align4(headerSize);
+    if (start > this.end) {
+      throw new NetlinkProtocolError(this.offset, `message of ${this.length} bytes is too short for its ${headerSize}-byte fixed header`);
+    }
+    return new Attributes(this.bytes, this.view, start, this.end);
+  }
+}
+
+/** NLMSG_ALIGN / NLA_ALIGN. Arithmetic, not `& ~3`, so lengths read from the wire past 2^31 stay positive. */
+export function align4(n: number): number {
+  return n + ((4 - (n & 3)) & 3);
+}
+
+/** A datagram's DataView, made once and shared by its messages. */
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Calls `fn` for each message of the datagram in bytes[start, end). Allocation-free apart from
+ * what `fn` does: the hot path of the receive loop. Returns the number of messages.
+ * Throws NetlinkProtocolError for a header that claims more bytes than remain or fewer than a
+ * header; trailing bytes too short for a header are ignored, as NLMSG_OK does.
+ */
+export function forEachMessage(
+  view: DataView,
+  start: number,
+  end: number,
+  fn: (offset: number, length: number, type: number, flags: number, seq: number, portId: number) => void,
+): number {
+  let off = start;
+  let count = 0;
+  while (off + NLMSG_HDRLEN <= end) {
+    const len = view.getUint32(off, true);
+    if (len < NLMSG_HDRLEN) throw new NetlinkProtocolError(off, `nlmsg_len ${len} is smaller than the 16-byte header`);
+    if (off + len > end) throw new NetlinkProtocolError(off, `nlmsg_len ${len} runs past the datagram's ${end - off} remaining bytes`);
+    fn(off, len, view.getUint16(off + 4, true), view.getUint16(off + 6, true), view.getUint32(off + 8, true), view.getUint32(off + 12, true));
+    count++;
+    off += (len + 3) & ~3;
+  }
+  return count;
+}
+
+/** The messages of a datagram as objects. */
+export function parseMessages(bytes: Uint8Array, view: DataView = viewOf(bytes), start = 0, end = bytes.byteLength): NetlinkMessage[] {
+  const out: NetlinkMessage[] = [];
+  forEachMessage(view, start, end, (offset, length, type, flags, seq, portId) => {
+    out.push(new NetlinkMessage(bytes, view, offset, length, type, flags, seq, portId));
+  });
+  return out;
+}
