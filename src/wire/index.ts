@@ -6,3 +6,4 @@ export * from './attributes.js';
 export * from './writer.js';
 export * from './extack.js';
 export * from './policy-description.js';
+export * from './policy.js';

@@ -25,17 +25,20 @@ export const POLICY_TYPE_NAMES: Record<number, string> = {
 
 /**
  * One attribute's policy as the kernel describes it (NL_POLICY_TYPE_ATTR_*), in policy dumps
- * and in the extended ACK. A type the kernel adds later stays a number.
+ * and in the extended ACK; field names are nlctrl's policy-attrs. A type the kernel adds later
+ * stays a number.
  */
 export interface PolicyDescription {
   type: string | number;
-  minValue?: bigint;
-  maxValue?: bigint;
+  minValueS?: bigint;
+  maxValueS?: bigint;
+  minValueU?: bigint;
+  maxValueU?: bigint;
   minLength?: number;
   maxLength?: number;
   /** For nested types: the index of the nested policy in the same dump. */
-  policyIndex?: number;
-  policyMaxType?: number;
+  policyIdx?: number;
+  policyMaxtype?: number;
   bitfield32Mask?: number;
   mask?: bigint;
 }
@@ -52,16 +55,16 @@ export function decodePolicyDescription(view: DataView, start: number, end: numb
         }
         break;
       case C.NL_POLICY_TYPE_ATTR_MIN_VALUE_S:
-        if (len >= 8) d.minValue = view.getBigInt64(off, true);
+        if (len >= 8) d.minValueS = view.getBigInt64(off, true);
         break;
       case C.NL_POLICY_TYPE_ATTR_MAX_VALUE_S:
-        if (len >= 8) d.maxValue = view.getBigInt64(off, true);
+        if (len >= 8) d.maxValueS = view.getBigInt64(off, true);
         break;
       case C.NL_POLICY_TYPE_ATTR_MIN_VALUE_U:
-        if (len >= 8) d.minValue = view.getBigUint64(off, true);
+        if (len >= 8) d.minValueU = view.getBigUint64(off, true);
         break;
       case C.NL_POLICY_TYPE_ATTR_MAX_VALUE_U:
-        if (len >= 8) d.maxValue = view.getBigUint64(off, true);
+        if (len >= 8) d.maxValueU = view.getBigUint64(off, true);
         break;
       case C.NL_POLICY_TYPE_ATTR_MIN_LENGTH:
         if (len >= 4) d.minLength = view.getUint32(off, true);
@@ -70,10 +73,10 @@ export function decodePolicyDescription(view: DataView, start: number, end: numb
         if (len >= 4) d.maxLength = view.getUint32(off, true);
         break;
       case C.NL_POLICY_TYPE_ATTR_POLICY_IDX:
-        if (len >= 4) d.policyIndex = view.getUint32(off, true);
+        if (len >= 4) d.policyIdx = view.getUint32(off, true);
         break;
       case C.NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE:
-        if (len >= 4) d.policyMaxType = view.getUint32(off, true);
+        if (len >= 4) d.policyMaxtype = view.getUint32(off, true);
         break;
       case C.NL_POLICY_TYPE_ATTR_BITFIELD32_MASK:
         if (len >= 4) d.bitfield32Mask = view.getUint32(off, true);

@@ -24,7 +24,7 @@ import {
   decodeError,
   parseMessages,
   resolveExtendedAck,
-} from '../../src/wire/index.ts';
+} from '../../src/wire/index.js';
 
 // The request whose failure the kernel reports: type 0x20, a 4-byte fixed header, then
 // attr 1 (u32), nest 3 { attr 1 (u8), nest 2 { attr 5 (u16) } }.
@@ -76,7 +76,7 @@ test('a capped error with message, offset, cookie and policy', () => {
   assert.equal(r.extack!.message, 'integer out of range');
   assert.equal(r.extack!.offset, 44);
   assert.deepEqual([...r.extack!.cookie!], [0xde, 0xad]);
-  assert.deepEqual(r.extack!.policy, { type: 'u32', minValue: 1n, maxValue: 100n });
+  assert.deepEqual(r.extack!.policy, { type: 'u32', minValueU: 1n, maxValueU: 100n });
   resolveExtendedAck(r.extack!, req, 4);
   assert.deepEqual(r.extack!.attributePath, [3, 2, 5]);
   assert.equal(r.extack!.attribute, '.3.2.5');
