@@ -1,6 +1,9 @@
 // The N-API addon's surface. Every call that can fail at the OS level returns a negative errno
 // instead of throwing, so the socket layer builds one kind of error in one place
-// (system-error.ts); only a wrong argument type throws (a programming error, not an OS one).
+// (system-error.ts); only a wrong argument type throws (a programming error, not an OS one):
+// TypeError for a wrong type or a foreign handle, RangeError for send() bounds outside the view.
+// After close() every call that needs the descriptor returns -EBADF (send included); pause()
+// and ref() do nothing, close() again does nothing, fd() returns -1.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -15,7 +18,10 @@ export interface NativeHandle {
  * `data` is a fresh Buffer owned by JS (views into it stay valid after the call).
  * `meta` holds `count` records of META_STRIDE int32s (see the META_* indexes).
  * A record whose META_LENGTH is negative is an error reported by recvmsg (-errno, for example
- * -ENOBUFS on overrun); its other fields are zero. The loop keeps running after an error.
+ * -ENOBUFS on overrun); its META_NSID is -1 and its other fields are zero. The loop keeps running
+ * after an error. A wakeup stops reading once its batch has 1024 records (an error found while
+ * consuming the last datagram may add one more); the data records' offsets are contiguous from
+ * 0 and `data.length` is the sum of their lengths.
  */
 export type NativeBatchCallback = (data: Buffer, meta: Int32Array, count: number) => void;
 
@@ -53,13 +59,24 @@ export interface NativeBinding {
   /**
    * sendmsg(MSG_DONTWAIT) of data[offset, offset+length) to sockaddr_nl { portId, groups }.
    * Returns the number of bytes sent or -errno (EAGAIN when a user-space receiver is full).
+   * Multicast: the kernel delivers to the group members and then also unicasts to portId; with
+   * portId 0 on a protocol that has no kernel socket (NETLINK_USERSOCK) that second part returns
+   * -ECONNREFUSED although the multicast went out. -EBADF after close().
+   * Throws TypeError unless data is a Uint8Array/Buffer (any byteOffset), RangeError when
+   * [offset, offset+length) is not inside it.
    */
   send(h: NativeHandle, data: Uint8Array, offset: number, length: number, portId: number, groups: number): number;
   /**
    * Starts (or restarts after pause) the uv_poll read loop. Each wakeup drains ready datagrams
    * with recvmsg(MSG_DONTWAIT) until EAGAIN or until the batch reaches maxBatchBytes, never
    * truncating: each datagram's size is learned with MSG_PEEK|MSG_TRUNC and the read buffer grows
-   * to fit. The callback is stored on the handle; later calls may omit it. 0 or -errno.
+   * to fit. The callback is stored on the handle; later calls may omit it (the first may not:
+   * TypeError). A batch ends once it holds maxBatchBytes or more (so it can exceed it by one
+   * datagram; values below 1 count as 1) or 1024 records, so the event loop stays fair. While started, the handle keeps its JS
+   * object alive (like any active libuv handle); a paused or never-started handle that is
+   * garbage-collected without close() is closed by its finalizer. A socket error (EPOLLERR,
+   * sk_err set by an overrun) is fetched with SO_ERROR and reported as an error record, and the
+   * poll is re-armed. 0 or -errno (-EBADF after close()).
    */
   start(h: NativeHandle, cb: NativeBatchCallback | undefined, maxBatchBytes: number): number;
   /** Stops polling without closing (backpressure: the kernel then paces dumps). */

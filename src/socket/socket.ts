@@ -1,6 +1,7 @@
 import {
   DumpInterruptedError,
   MessageWriter,
+  NetlinkProtocolError,
   NetlinkMessage,
   NLM_F_ACK,
   NLM_F_DUMP,
@@ -31,6 +32,7 @@ import { AsyncQueue } from './queue.js';
 import type { CallOptions, Datagram, DumpOptions, NetlinkOverrun, Outgoing, RequestOptions, SocketStats, SubscribeOptions } from './types.js';
 
 const ENOBUFS = 105;
+const ECONNREFUSED = 111;
 const ENOPROTOOPT = 92;
 const EPERM = 1;
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -209,8 +211,12 @@ export class NetlinkSocket implements AsyncDisposable {
         else (unclaimed ??= []).push(msg);
       });
     } catch (err) {
-      // A malformed datagram: whoever it answered learns why; nothing else is affected.
-      if (call !== undefined) call.fail(err);
+      // A malformed datagram: whoever it answered learns why; nothing else is affected. When
+      // the first header is the bad one, its seq field is still there to say whose it was.
+      if (call === undefined && err instanceof NetlinkProtocolError && err.offset + NLMSG_HDRLEN <= bytes.byteLength) {
+        call = this.calls.get(view.getUint32(err.offset + 8, true));
+      }
+      if (call !== undefined && call.peer === portId) call.fail(err);
       else this.stats.dropped++;
       return;
     }
@@ -615,6 +621,10 @@ export class NetlinkSocket implements AsyncDisposable {
   /** Sends bytes as they are to a port id and/or group mask (sockaddr_nl). Throws on EAGAIN and other errors. */
   send(bytes: Uint8Array, to: { portId?: number; groups?: number } = {}): void {
     const rc = native().send(this.live('send'), bytes, 0, bytes.byteLength, to.portId ?? 0, to.groups ?? 0);
+    // netlink_sendmsg broadcasts to the groups, then unicasts to nl_pid; with nl_pid 0 on a
+    // protocol that has no kernel socket (NETLINK_USERSOCK) that second leg is refused although
+    // the multicast went out.
+    if (rc === -ECONNREFUSED && (to.groups ?? 0) !== 0 && (to.portId ?? 0) === 0) return;
     if (rc < 0) throw systemError(rc, 'sendmsg', `to port id ${to.portId ?? 0}${to.groups ? ` groups 0x${to.groups.toString(16)}` : ''}`);
   }
 
