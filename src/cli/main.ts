@@ -1,0 +1,57 @@
+// nlkit: the command line. Parses arguments, calls the library, prints; errors are one line.
+import { NetlinkError } from '../wire/index.js';
+import { UsageError, parseArgs, type OptionSpec } from './args.js';
+import { GENL_USAGE, genlCommand, type Io } from './genl.js';
+
+const OPTIONS: OptionSpec[] = [
+  { name: 'json', short: 'j' },
+  { name: 'netns', short: 'n', value: true },
+  { name: 'op', value: true },
+  { name: 'help', short: 'h' },
+];
+
+const USAGE = `nlkit: Netlink and Generic Netlink from the command line
+
+${GENL_USAGE}`;
+
+/** Runs one command line; resolves with the exit status (0 ok, 1 failed, 2 usage). */
+export async function main(argv: string[], io: Io, err: (text: string) => void): Promise<number> {
+  try {
+    const args = parseArgs(argv, OPTIONS);
+    if (args.options.has('help') || args.words.length === 0) {
+      (args.options.has('help') ? io.out : err)(USAGE);
+      return args.options.has('help') ? 0 : 2;
+    }
+    switch (args.words[0]) {
+      case 'genl':
+        await genlCommand(args, io);
+        return 0;
+      default:
+        throw new UsageError(`unknown command '${args.words[0]}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`nlkit: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof NetlinkError || e instanceof Error) {
+      err(`nlkit: ${e.message}`);
+      return 1;
+    }
+    err(`nlkit: ${String(e)}`);
+    return 1;
+  }
+}
+
+/** The process entry: wires stdout, Ctrl-C and the exit status. */
+export async function run(): Promise<void> {
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort());
+  process.once('SIGTERM', () => ac.abort());
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  const io: Io = { out: (t) => void process.stdout.write(`${t}\n`), tty: process.stdout.isTTY === true, signal: ac.signal };
+  const status = await main(process.argv.slice(2), io, (t) => void process.stderr.write(`${t}\n`));
+  process.exitCode = status;
+}
