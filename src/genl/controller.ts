@@ -64,13 +64,13 @@ export class GenlController implements AsyncDisposable {
 
   private remember(family: GenlFamily): void {
     this.watch();
-    this.cache.set(family.name, family);
-    this.cache.set(familyKey(family.id), family);
+    this.cache.set(family.familyName, family);
+    this.cache.set(familyKey(family.familyId), family);
   }
 
   private forget(family: GenlFamily): void {
-    this.cache.delete(family.name);
-    this.cache.delete(familyKey(family.id));
+    this.cache.delete(family.familyName);
+    this.cache.delete(familyKey(family.familyId));
   }
 
   /** Starts listening to nlctrl's notifications once something is cached. */
@@ -110,10 +110,10 @@ export class GenlController implements AsyncDisposable {
   /** The id of a family's multicast group, by name. Rejects with ENOENT naming the groups there are. */
   async group(family: string | number, group: string, opts: CallOptions = {}): Promise<number> {
     const f = await this.family(family, opts);
-    const g = f.groups.find((x) => x.name === group);
+    const g = f.mcastGroups.find((x) => x.name === group);
     if (!g) {
-      const have = f.groups.map((x) => x.name).join(', ') || 'none';
-      throw new NetlinkError(-2, { request: `genl group '${group}' of family '${f.name}'`, detail: `the family has no such multicast group (it has: ${have})` });
+      const have = f.mcastGroups.map((x) => x.name).join(', ') || 'none';
+      throw new NetlinkError(-2, { request: `genl group '${group}' of family '${f.familyName}'`, detail: `the family has no such multicast group (it has: ${have})` });
     }
     return g.id;
   }
@@ -122,17 +122,17 @@ export class GenlController implements AsyncDisposable {
   async policy(family: string | number, opts: CallOptions & { op?: number } = {}): Promise<GenlPolicy> {
     const f = await this.family(family, opts);
     const out = emptyPolicy();
-    out.familyId = f.id;
+    out.familyId = f.familyId;
     const stream = genlDump(
       this.socket,
       C.GENL_ID_CTRL,
       C.CTRL_CMD_GETPOLICY,
       CTRL_VERSION,
       (w) => {
-        w.u16(C.CTRL_ATTR_FAMILY_ID, f.id);
+        w.u16(C.CTRL_ATTR_FAMILY_ID, f.familyId);
         if (opts.op !== undefined) w.u32(C.CTRL_ATTR_OP, opts.op);
       },
-      { label: `nlctrl getpolicy family '${f.name}'${opts.op !== undefined ? ` op ${opts.op}` : ''}`, ...opts },
+      { label: `nlctrl getpolicy family '${f.familyName}'${opts.op !== undefined ? ` op ${opts.op}` : ''}`, ...opts },
     );
     for await (const batch of stream.batches()) for (const m of batch) addPolicyMessage(out, m);
     return out;

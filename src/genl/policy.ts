@@ -10,12 +10,13 @@ export interface OpPolicy {
 
 /**
  * A family's policies as CTRL_CMD_GETPOLICY dumps them: policy index → attribute type →
- * description; nested attributes name another index in `policyIndex`.
+ * description (nested attributes name another index in `policyIdx`), and op → policy indexes.
+ * Names follow nlctrl's spec (ctrl-attrs policy and op-policy).
  */
 export interface GenlPolicy {
   familyId: number;
-  policies: Map<number, Map<number, PolicyDescription>>;
-  ops: Map<number, OpPolicy>;
+  policy: Map<number, Map<number, PolicyDescription>>;
+  opPolicy: Map<number, OpPolicy>;
 }
 
 /** Folds one GETPOLICY reply message into `into`. */
@@ -25,8 +26,8 @@ export function addPolicyMessage(into: GenlPolicy, msg: NetlinkMessage): void {
   const pol = tb[C.CTRL_ATTR_POLICY];
   if (pol) {
     for (const idx of pol.nested()) {
-      let table = into.policies.get(idx.type);
-      if (!table) into.policies.set(idx.type, (table = new Map()));
+      let table = into.policy.get(idx.type);
+      if (!table) into.policy.set(idx.type, (table = new Map()));
       for (const attr of idx.nested()) {
         table.set(attr.type, decodePolicyDescription(attr.view, attr.offset, attr.offset + attr.length));
       }
@@ -36,16 +37,16 @@ export function addPolicyMessage(into: GenlPolicy, msg: NetlinkMessage): void {
   if (ops) {
     for (const op of ops.nested()) {
       const a = op.nested();
-      const entry: OpPolicy = into.ops.get(op.type) ?? {};
+      const entry: OpPolicy = into.opPolicy.get(op.type) ?? {};
       const d = a.u32(C.CTRL_ATTR_POLICY_DO);
       const u = a.u32(C.CTRL_ATTR_POLICY_DUMP);
       if (d !== undefined) entry.do = d;
       if (u !== undefined) entry.dump = u;
-      into.ops.set(op.type, entry);
+      into.opPolicy.set(op.type, entry);
     }
   }
 }
 
 export function emptyPolicy(): GenlPolicy {
-  return { familyId: 0, policies: new Map(), ops: new Map() };
+  return { familyId: 0, policy: new Map(), opPolicy: new Map() };
 }

@@ -7,6 +7,7 @@ import {
   NLM_F_MULTI,
   NLMSG_DONE,
   NLMSG_ERROR,
+  NLMSG_MIN_TYPE,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
   decodeDone,
@@ -22,7 +23,11 @@ import type { CallOptions } from './types.js';
 export interface Call {
   readonly seq: number;
   readonly peer: number;
-  onMessage(msg: NetlinkMessage): void;
+  /**
+   * The messages of one datagram that carry this call's seq, in order, with their nlmsg_flags
+   * OR-ed together and whether any is a control message (type below NLMSG_MIN_TYPE).
+   */
+  onMessages(msgs: NetlinkMessage[], flags: number, control: boolean): void;
   fail(err: unknown): void;
 }
 
@@ -39,6 +44,7 @@ export function kernelError(errno: number, ext: ExtendedAck | undefined, bytes: 
 
 export class RequestCall implements Call {
   readonly replies: NetlinkMessage[] = [];
+  private settled = false;
 
   constructor(
     readonly seq: number,
@@ -47,10 +53,22 @@ export class RequestCall implements Call {
     readonly label: string,
     private readonly opts: CallOptions,
     private readonly ack: boolean,
-    private readonly settle: (err: unknown, replies?: NetlinkMessage[]) => void,
+    private readonly done: (err: unknown, replies?: NetlinkMessage[]) => void,
   ) {}
 
-  onMessage(msg: NetlinkMessage): void {
+  private settle(err: unknown, replies?: NetlinkMessage[]): void {
+    this.settled = true;
+    this.done(err, replies);
+  }
+
+  onMessages(msgs: NetlinkMessage[]): void {
+    for (const m of msgs) {
+      if (this.settled) return;
+      this.onMessage(m);
+    }
+  }
+
+  private onMessage(msg: NetlinkMessage): void {
     switch (msg.type) {
       case NLMSG_NOOP:
       case NLMSG_OVERRUN:
@@ -87,7 +105,7 @@ export class DumpCall implements Call {
   received = 0;
   /** Set when the consumer went away: the rest of the dump is read and discarded. */
   draining = false;
-  private buffer: NetlinkMessage[] | undefined;
+  private buffer: NetlinkMessage[][] | undefined;
 
   constructor(
     readonly seq: number,
@@ -95,7 +113,7 @@ export class DumpCall implements Call {
     readonly bytes: Uint8Array,
     readonly label: string,
     private readonly opts: CallOptions,
-    private readonly queue: AsyncQueue<NetlinkMessage>,
+    private readonly queue: AsyncQueue<NetlinkMessage[]>,
     buffered: boolean,
     /** Called once when the kernel ended the dump (DONE or error), with how it ended. */
     private readonly finished: (outcome: 'done' | 'interrupted' | 'error', err?: unknown) => void,
@@ -103,37 +121,43 @@ export class DumpCall implements Call {
     if (buffered) this.buffer = [];
   }
 
-  onMessage(msg: NetlinkMessage): void {
-    switch (msg.type) {
-      case NLMSG_NOOP:
-      case NLMSG_OVERRUN:
-        return;
-      case NLMSG_DONE: {
-        if (msg.flags & NLM_F_DUMP_INTR) this.interrupted = true;
-        const d = decodeDone(msg);
-        if (d.error < 0) return this.end('error', kernelError(d.error, d.extack, this.bytes, this.opts, this.label));
-        return this.end(this.interrupted ? 'interrupted' : 'done');
-      }
-      case NLMSG_ERROR: {
-        const r = decodeError(msg);
-        if (r.error < 0) return this.end('error', kernelError(r.error, r.extack, this.bytes, this.opts, this.label));
-        return this.end(this.interrupted ? 'interrupted' : 'done');
-      }
-      default:
-        if (msg.flags & NLM_F_DUMP_INTR) this.interrupted = true;
-        this.received++;
-        if (this.draining) return;
-        if (this.buffer) this.buffer.push(msg);
-        else this.queue.push(msg);
+  onMessages(msgs: NetlinkMessage[], flags: number, control: boolean): void {
+    if (flags & NLM_F_DUMP_INTR) this.interrupted = true;
+    // The common case is a datagram of data messages only: it is queued as it is.
+    let data = msgs;
+    let end: NetlinkMessage | undefined;
+    if (control) {
+      const i = msgs.findIndex((m) => m.type === NLMSG_DONE || m.type === NLMSG_ERROR);
+      if (i >= 0) end = msgs[i];
+      data = (i >= 0 ? msgs.slice(0, i) : msgs).filter((m) => m.type >= NLMSG_MIN_TYPE);
     }
+    if (data.length > 0) {
+      this.received += data.length;
+      if (!this.draining) {
+        if (this.buffer) this.buffer.push(data);
+        else this.queue.push(data);
+      }
+    }
+    if (end) this.onControl(end);
+  }
+
+  private onControl(msg: NetlinkMessage): void {
+    if (msg.type === NLMSG_DONE) {
+      const d = decodeDone(msg);
+      if (d.error < 0) return this.end('error', kernelError(d.error, d.extack, this.bytes, this.opts, this.label));
+      return this.end(this.interrupted ? 'interrupted' : 'done');
+    }
+    const r = decodeError(msg);
+    if (r.error < 0) return this.end('error', kernelError(r.error, r.extack, this.bytes, this.opts, this.label));
+    return this.end(this.interrupted ? 'interrupted' : 'done');
   }
 
   private end(outcome: 'done' | 'interrupted' | 'error', err?: unknown): void {
     this.finished(outcome, err);
   }
 
-  /** The messages held back for a retrying dump. */
-  takeBuffer(): NetlinkMessage[] {
+  /** The messages held back for a retrying dump, one array per datagram. */
+  takeBuffer(): NetlinkMessage[][] {
     const b = this.buffer ?? [];
     this.buffer = [];
     return b;

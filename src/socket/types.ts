@@ -38,7 +38,7 @@ export interface DumpOptions extends CallOptions {
    * then buffered until NLMSG_DONE, because an inconsistent part cannot be taken back.
    */
   retry?: number;
-  /** Buffered messages above which the socket stops reading (the kernel then waits). Default 4096. */
+  /** Datagrams buffered unread above which the socket stops reading (the kernel then waits). Default 64. */
   highWaterMark?: number;
 }
 

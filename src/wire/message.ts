@@ -2,30 +2,54 @@ import { NLMSG_HDRLEN } from './constants.js';
 import { NetlinkProtocolError } from './errors.js';
 import { Attributes } from './attributes.js';
 
+/** A received datagram's bytes and the DataView over them, shared by all its messages. */
+export interface DatagramBytes {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+}
+
 /**
- * One Netlink message inside a received datagram. It does not copy: it records where its bytes
- * are in the datagram (shared by every message of that datagram) and reads them on demand.
+ * One Netlink message inside a received datagram. It does not copy and holds only where it is:
+ * the header fields are read from the datagram on demand, which keeps a 100,000-message dump
+ * to small objects (the garbage collector's work grows with their size).
  */
 export class NetlinkMessage {
+  constructor(
+    /** The datagram this message is in. */
+    readonly datagram: DatagramBytes,
+    /** Offset of this message's nlmsghdr within the datagram. */
+    readonly offset: number,
+  ) {}
+
   /** Discriminates messages from other items of a notification stream (see `NetlinkOverrun`). */
   get kind(): 'message' {
     return 'message';
   }
-
-  constructor(
-    /** The datagram's bytes. */
-    readonly bytes: Uint8Array,
-    /** A DataView over the same bytes (one per datagram). */
-    readonly view: DataView,
-    /** Offset of this message's nlmsghdr within `bytes`. */
-    readonly offset: number,
-    /** nlmsg_len: header plus payload, without trailing alignment. */
-    readonly length: number,
-    readonly type: number,
-    readonly flags: number,
-    readonly seq: number,
-    readonly portId: number,
-  ) {}
+  /** The datagram's bytes. */
+  get bytes(): Uint8Array {
+    return this.datagram.bytes;
+  }
+  /** A DataView over the datagram. */
+  get view(): DataView {
+    return this.datagram.view;
+  }
+  /** nlmsg_len: header plus payload, without trailing alignment. */
+  get length(): number {
+    return this.datagram.view.getUint32(this.offset, true);
+  }
+  get type(): number {
+    return this.datagram.view.getUint16(this.offset + 4, true);
+  }
+  get flags(): number {
+    return this.datagram.view.getUint16(this.offset + 6, true);
+  }
+  get seq(): number {
+    return this.datagram.view.getUint32(this.offset + 8, true);
+  }
+  /** nlmsg_pid as the sender wrote it (the kernel writes the destination's port id). */
+  get portId(): number {
+    return this.datagram.view.getUint32(this.offset + 12, true);
+  }
 
   /** Offset of the payload (after nlmsghdr) within `bytes`. */
   get payloadOffset(): number {
@@ -39,12 +63,12 @@ export class NetlinkMessage {
 
   /** The payload as a view (no copy). */
   get payload(): Uint8Array {
-    return this.bytes.subarray(this.offset + NLMSG_HDRLEN, this.offset + this.length);
+    return this.bytes.subarray(this.offset + NLMSG_HDRLEN, this.end);
   }
 
   /** The whole message, header included, as a view (no copy). */
   get raw(): Uint8Array {
-    return this.bytes.subarray(this.offset, this.offset + this.length);
+    return this.bytes.subarray(this.offset, this.end);
   }
 
   /**
@@ -53,14 +77,14 @@ export class NetlinkMessage {
    */
   attributes(headerSize = 0): Attributes {
     const start = this.offset + NLMSG_HDRLEN + align4(headerSize);
-    if (start > this.end) {
+    const end = this.end;
+    if (start > end) {
       throw new NetlinkProtocolError(this.offset, `message of ${this.length} bytes is too short for its ${headerSize}-byte fixed header`);
     }
-    return new Attributes(this.bytes, this.view, start, this.end);
+    return new Attributes(this.bytes, this.view, start, end);
   }
 }
 
-/** NLMSG_ALIGN / NLA_ALIGN. Arithmetic, not `& ~3`, so lengths read from the wire past 2^31 stay positive. */
 export function align4(n: number): number {
   return n + ((4 - (n & 3)) & 3);
 }
@@ -98,8 +122,9 @@ export function forEachMessage(
 /** The messages of a datagram as objects. */
 export function parseMessages(bytes: Uint8Array, view: DataView = viewOf(bytes), start = 0, end = bytes.byteLength): NetlinkMessage[] {
   const out: NetlinkMessage[] = [];
-  forEachMessage(view, start, end, (offset, length, type, flags, seq, portId) => {
-    out.push(new NetlinkMessage(bytes, view, offset, length, type, flags, seq, portId));
+  const datagram: DatagramBytes = { bytes, view };
+  forEachMessage(view, start, end, (offset) => {
+    out.push(new NetlinkMessage(datagram, offset));
   });
   return out;
 }

@@ -13,7 +13,7 @@ import {
   parseMessages,
   viewOf,
   type Attribute,
-} from '../../src/wire/index.ts';
+} from '../../src/wire/index.js';
 
 type Value =
   | { kind: 'u8' | 'u16' | 'u32' | 's8' | 's16' | 's32' | 'be16' | 'be32'; v: number }

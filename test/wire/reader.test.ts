@@ -7,7 +7,7 @@ import {
   forEachAttribute,
   parseMessages,
   viewOf,
-} from '../../src/wire/index.ts';
+} from '../../src/wire/index.js';
 
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
 

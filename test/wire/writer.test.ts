@@ -10,7 +10,7 @@ import {
   GENL_ID_CTRL,
   CTRL_CMD_GETFAMILY,
   CTRL_ATTR_FAMILY_NAME,
-} from '../../src/wire/index.ts';
+} from '../../src/wire/index.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
