@@ -15,6 +15,7 @@ import {
   formatAttributePath,
   resolveExtendedAck,
   type ExtendedAck,
+  type MessageBatch,
   type NetlinkMessage,
 } from '../wire/index.js';
 import type { AsyncQueue } from './queue.js';
@@ -27,7 +28,7 @@ export interface Call {
    * The messages of one datagram that carry this call's seq, in order, with their nlmsg_flags
    * OR-ed together and whether any is a control message (type below NLMSG_MIN_TYPE).
    */
-  onMessages(msgs: NetlinkMessage[], flags: number, control: boolean): void;
+  onMessages(batch: MessageBatch, flags: number, control: boolean): void;
   fail(err: unknown): void;
 }
 
@@ -61,11 +62,8 @@ export class RequestCall implements Call {
     this.done(err, replies);
   }
 
-  onMessages(msgs: NetlinkMessage[]): void {
-    for (const m of msgs) {
-      if (this.settled) return;
-      this.onMessage(m);
-    }
+  onMessages(batch: MessageBatch): void {
+    for (let i = 0; i < batch.length && !this.settled; i++) this.onMessage(batch.at(i));
   }
 
   private onMessage(msg: NetlinkMessage): void {
@@ -105,7 +103,7 @@ export class DumpCall implements Call {
   received = 0;
   /** Set when the consumer went away: the rest of the dump is read and discarded. */
   draining = false;
-  private buffer: NetlinkMessage[][] | undefined;
+  private buffer: MessageBatch[] | undefined;
 
   constructor(
     readonly seq: number,
@@ -113,7 +111,7 @@ export class DumpCall implements Call {
     readonly bytes: Uint8Array,
     readonly label: string,
     private readonly opts: CallOptions,
-    private readonly queue: AsyncQueue<NetlinkMessage[]>,
+    private readonly queue: AsyncQueue<MessageBatch>,
     buffered: boolean,
     /** Called once when the kernel ended the dump (DONE or error), with how it ended. */
     private readonly finished: (outcome: 'done' | 'interrupted' | 'error', err?: unknown) => void,
@@ -121,15 +119,23 @@ export class DumpCall implements Call {
     if (buffered) this.buffer = [];
   }
 
-  onMessages(msgs: NetlinkMessage[], flags: number, control: boolean): void {
+  onMessages(batch: MessageBatch, flags: number, control: boolean): void {
     if (flags & NLM_F_DUMP_INTR) this.interrupted = true;
     // The common case is a datagram of data messages only: it is queued as it is.
-    let data = msgs;
+    let data = batch;
     let end: NetlinkMessage | undefined;
     if (control) {
-      const i = msgs.findIndex((m) => m.type === NLMSG_DONE || m.type === NLMSG_ERROR);
-      if (i >= 0) end = msgs[i];
-      data = (i >= 0 ? msgs.slice(0, i) : msgs).filter((m) => m.type >= NLMSG_MIN_TYPE);
+      let stop = batch.length;
+      for (let i = 0; i < batch.length; i++) {
+        const t = batch.type(i);
+        if (t === NLMSG_DONE || t === NLMSG_ERROR) {
+          end = batch.at(i);
+          stop = i;
+          break;
+        }
+      }
+      const head = batch.slice(0, stop);
+      data = head.filter((i) => head.type(i) >= NLMSG_MIN_TYPE);
     }
     if (data.length > 0) {
       this.received += data.length;
@@ -156,8 +162,8 @@ export class DumpCall implements Call {
     this.finished(outcome, err);
   }
 
-  /** The messages held back for a retrying dump, one array per datagram. */
-  takeBuffer(): NetlinkMessage[][] {
+  /** The messages held back for a retrying dump, one batch per datagram. */
+  takeBuffer(): MessageBatch[] {
     const b = this.buffer ?? [];
     this.buffer = [];
     return b;

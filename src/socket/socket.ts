@@ -1,5 +1,6 @@
 import {
   DumpInterruptedError,
+  MessageBatch,
   MessageWriter,
   NetlinkProtocolError,
   NetlinkMessage,
@@ -209,14 +210,14 @@ export class NetlinkSocket implements AsyncDisposable {
     while (off + NLMSG_HDRLEN <= end) {
       const seq = view.getUint32(off + 8, true);
       call = this.calls.get(seq);
-      const run: NetlinkMessage[] = [];
+      const run: number[] = [];
       let flags = 0;
       let control = false;
       while (off + NLMSG_HDRLEN <= end && view.getUint32(off + 8, true) === seq) {
         const len = view.getUint32(off, true);
         if (len < NLMSG_HDRLEN || off + len > end) {
           const err = new NetlinkProtocolError(off, len < NLMSG_HDRLEN ? `nlmsg_len ${len} is smaller than the 16-byte header` : `nlmsg_len ${len} runs past the datagram's ${end - off} remaining bytes`);
-          if (run.length > 0 && call !== undefined && call.peer === portId) call.onMessages(run, flags, control);
+          if (run.length > 0 && call !== undefined && call.peer === portId) call.onMessages(new MessageBatch(datagram, run), flags, control);
           // Whoever the bad message answered learns why; nothing else is affected.
           if (call !== undefined && call.peer === portId) call.fail(err);
           else this.stats.dropped++;
@@ -224,13 +225,12 @@ export class NetlinkSocket implements AsyncDisposable {
         }
         if (view.getUint16(off + 4, true) < NLMSG_MIN_TYPE) control = true;
         flags |= view.getUint16(off + 6, true);
-        run.push(new NetlinkMessage(datagram, off));
+        run.push(off);
         off += (len + 3) & ~3;
       }
       this.stats.messages += run.length;
-      if (call !== undefined && call.peer === portId) call.onMessages(run, flags, control);
-      else if (unclaimed) unclaimed.push(...run);
-      else unclaimed = run;
+      if (call !== undefined && call.peer === portId) call.onMessages(new MessageBatch(datagram, run), flags, control);
+      else (unclaimed ??= []).push(...new MessageBatch(datagram, run));
     }
     if (unclaimed) this.deliverUnclaimed(bytes, view, portId, nsid, unclaimed);
   }
@@ -424,7 +424,7 @@ export class NetlinkSocket implements AsyncDisposable {
   }
 
   /** @internal Runs one dump for a DumpStream. */
-  runDump(msg: Outgoing, opts: DumpOptions, queue: AsyncQueue<NetlinkMessage[]>): { cancel(): void } {
+  runDump(msg: Outgoing, opts: DumpOptions, queue: AsyncQueue<MessageBatch>): { cancel(): void } {
     let call: DumpCall | undefined;
     let cancelled = false;
     let attemptsLeft = opts.retry ?? 0;
@@ -486,7 +486,7 @@ export class NetlinkSocket implements AsyncDisposable {
         }
         const held = c.takeBuffer();
         for (const run of held) queue.push(run);
-        if (outcome === 'interrupted') queue.fail(c.interruptedError(held.flat()));
+        if (outcome === 'interrupted') queue.fail(c.interruptedError(held.flatMap((b) => b.toArray())));
         else queue.end();
         release();
       });
@@ -722,21 +722,21 @@ export class DumpStream implements AsyncIterable<NetlinkMessage> {
     private readonly opts: DumpOptions,
   ) {}
 
-  private start(): AsyncQueue<NetlinkMessage[]> {
+  private start(): AsyncQueue<MessageBatch> {
     if (this.used) throw new Error('a DumpStream can be iterated once; call dump() again for a new dump');
     this.used = true;
     let handle: { cancel(): void } | undefined;
-    const queue = this.socket.makeQueue<NetlinkMessage[]>(this.opts.highWaterMark ?? 64, () => handle?.cancel());
+    const queue = this.socket.makeQueue<MessageBatch>(this.opts.highWaterMark ?? 64, () => handle?.cancel());
     handle = this.socket.runDump(this.msg, this.opts, queue);
     return queue;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<NetlinkMessage> {
     const q = this.start();
-    let run: NetlinkMessage[] = [];
+    let run: MessageBatch | undefined;
     let i = 0;
     const next = (): Promise<IteratorResult<NetlinkMessage>> => {
-      if (i < run.length) return Promise.resolve({ value: run[i++]!, done: false });
+      if (run !== undefined && i < run.length) return Promise.resolve({ value: run.at(i++), done: false });
       return q.next().then((r) => {
         if (r.done) return { value: undefined, done: true };
         run = r.value;
@@ -747,8 +747,11 @@ export class DumpStream implements AsyncIterable<NetlinkMessage> {
     return { next, return: () => q.return().then(() => ({ value: undefined, done: true })) };
   }
 
-  /** Yields the messages of each datagram as an array: one await per datagram instead of per message. */
-  async *batches(): AsyncGenerator<NetlinkMessage[]> {
+  /**
+   * Yields each datagram's messages as a MessageBatch (framed: offsets and header fields, message
+   * objects only on request): one await and one allocation per datagram instead of per message.
+   */
+  async *batches(): AsyncGenerator<MessageBatch> {
     const q = this.start();
     try {
       for (;;) {

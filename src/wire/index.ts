@@ -2,6 +2,7 @@
 export * from './constants.js';
 export * from './errors.js';
 export * from './message.js';
+export * from './batch.js';
 export * from './attributes.js';
 export * from './writer.js';
 export * from './extack.js';
