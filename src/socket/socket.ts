@@ -84,6 +84,8 @@ class RawDatagram implements Datagram {
 interface Subscriber {
   groups: Set<number> | null;
   unicast: boolean;
+  /** Only datagrams from this port id (the sender's address, not the header's nlmsg_pid). */
+  from: number | undefined;
   deliver(item: NetlinkMessage | NetlinkOverrun): void;
   /** The socket closed: a stream ends here. */
   close(): void;
@@ -239,7 +241,7 @@ export class NetlinkSocket implements AsyncDisposable {
     let taken = false;
     if (portId === this.peer) {
       for (const s of this.subscribers) {
-        if (!s.unicast) continue;
+        if (!s.unicast || (s.from !== undefined && s.from !== portId)) continue;
         taken = true;
         for (const m of msgs) s.deliver(m);
       }
@@ -257,6 +259,7 @@ export class NetlinkSocket implements AsyncDisposable {
     let taken = false;
     for (const s of this.subscribers) {
       if (s.groups !== null && !s.groups.has(g)) continue;
+      if (s.from !== undefined && s.from !== portId) continue;
       try {
         msgs ??= parseMessages(bytes, view);
       } catch {
@@ -600,6 +603,7 @@ export class NetlinkSocket implements AsyncDisposable {
     sub = {
       groups: list.length > 0 ? new Set(list) : null,
       unicast: opts.unicast ?? false,
+      from: opts.from,
       deliver: (item) => queue.push(item),
       close: () => queue.end(),
     };
@@ -610,12 +614,14 @@ export class NetlinkSocket implements AsyncDisposable {
   }
 
   /**
-   * Calls `fn` for each notification of `groups` (joined here) until the returned function is
-   * called. Unlike `subscribe`, a listener never keeps the process alive by itself.
+   * Calls `fn` for each notification of `groups` (joined here) sent by the socket's peer (the
+   * kernel, unless opened with another) until the returned function is called: a privileged
+   * process can multicast on a kernel family's group, and state kept from notifications must not
+   * follow its word. Unlike `subscribe`, a listener never keeps the process alive by itself.
    */
   listen(groups: number[], fn: (item: NetlinkMessage | NetlinkOverrun) => void): () => void {
     for (const g of groups) this.join(g);
-    const sub: Subscriber = { groups: groups.length > 0 ? new Set(groups) : null, unicast: false, deliver: fn, close: () => {} };
+    const sub: Subscriber = { groups: groups.length > 0 ? new Set(groups) : null, unicast: false, from: this.peer, deliver: fn, close: () => {} };
     this.subscribers.add(sub);
     this.updateReading();
     let active = true;

@@ -71,6 +71,8 @@ export interface SubscribeOptions {
   highWaterMark?: number;
   /** Also deliver unsolicited unicast messages from the kernel (seq 0 notifications). Default false. */
   unicast?: boolean;
+  /** Only notifications whose sender (socket address) is this port id; 0 is the kernel. Default: any sender. */
+  from?: number;
 }
 
 export interface SocketStats {
