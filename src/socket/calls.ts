@@ -43,19 +43,37 @@ export function kernelError(errno: number, ext: ExtendedAck | undefined, bytes: 
   return new NetlinkError(errno, { request: label, extack: ext });
 }
 
-export class RequestCall implements Call {
-  readonly replies: NetlinkMessage[] = [];
-  private settled = false;
-
+/** What both kinds of call know: their seq, peer, the bytes sent (for extended-ACK paths), a name. */
+abstract class Exchange {
   constructor(
     readonly seq: number,
     readonly peer: number,
     readonly bytes: Uint8Array,
     readonly label: string,
-    private readonly opts: CallOptions,
+    protected readonly opts: CallOptions,
+  ) {}
+
+  /** The NetlinkError for an errno (and extended ACK) the peer answered this call with. */
+  protected failure(errno: number, ext: ExtendedAck | undefined): NetlinkError {
+    return kernelError(errno, ext, this.bytes, this.opts, this.label);
+  }
+}
+
+export class RequestCall extends Exchange implements Call {
+  readonly replies: NetlinkMessage[] = [];
+  private settled = false;
+
+  constructor(
+    seq: number,
+    peer: number,
+    bytes: Uint8Array,
+    label: string,
+    opts: CallOptions,
     private readonly ack: boolean,
     private readonly done: (err: unknown, replies?: NetlinkMessage[]) => void,
-  ) {}
+  ) {
+    super(seq, peer, bytes, label, opts);
+  }
 
   private settle(err: unknown, replies?: NetlinkMessage[]): void {
     this.settled = true;
@@ -74,12 +92,12 @@ export class RequestCall implements Call {
       case NLMSG_ERROR: {
         const r = decodeError(msg);
         if (r.error === 0) this.settle(undefined, this.replies);
-        else this.settle(kernelError(r.error, r.extack, this.bytes, this.opts, this.label));
+        else this.settle(this.failure(r.error, r.extack));
         return;
       }
       case NLMSG_DONE: {
         const d = decodeDone(msg);
-        if (d.error < 0) this.settle(kernelError(d.error, d.extack, this.bytes, this.opts, this.label));
+        if (d.error < 0) this.settle(this.failure(d.error, d.extack));
         else if (!this.ack) this.settle(undefined, this.replies);
         return;
       }
@@ -98,7 +116,7 @@ export class RequestCall implements Call {
  * A running dump. Messages go to `queue` as they arrive, or, when the caller asked for retries
  * on NLM_F_DUMP_INTR, into a buffer released only once NLMSG_DONE shows the dump was consistent.
  */
-export class DumpCall implements Call {
+export class DumpCall extends Exchange implements Call {
   interrupted = false;
   received = 0;
   /** Set when the consumer went away: the rest of the dump is read and discarded. */
@@ -106,16 +124,17 @@ export class DumpCall implements Call {
   private buffer: MessageBatch[] | undefined;
 
   constructor(
-    readonly seq: number,
-    readonly peer: number,
-    readonly bytes: Uint8Array,
-    readonly label: string,
-    private readonly opts: CallOptions,
+    seq: number,
+    peer: number,
+    bytes: Uint8Array,
+    label: string,
+    opts: CallOptions,
     private readonly queue: AsyncQueue<MessageBatch>,
     buffered: boolean,
     /** Called once when the kernel ended the dump (DONE or error), with how it ended. */
     private readonly finished: (outcome: 'done' | 'interrupted' | 'error', err?: unknown) => void,
   ) {
+    super(seq, peer, bytes, label, opts);
     if (buffered) this.buffer = [];
   }
 
@@ -150,11 +169,11 @@ export class DumpCall implements Call {
   private onControl(msg: NetlinkMessage): void {
     if (msg.type === NLMSG_DONE) {
       const d = decodeDone(msg);
-      if (d.error < 0) return this.end('error', kernelError(d.error, d.extack, this.bytes, this.opts, this.label));
+      if (d.error < 0) return this.end('error', this.failure(d.error, d.extack));
       return this.end(this.interrupted ? 'interrupted' : 'done');
     }
     const r = decodeError(msg);
-    if (r.error < 0) return this.end('error', kernelError(r.error, r.extack, this.bytes, this.opts, this.label));
+    if (r.error < 0) return this.end('error', this.failure(r.error, r.extack));
     return this.end(this.interrupted ? 'interrupted' : 'done');
   }
 
