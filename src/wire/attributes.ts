@@ -141,10 +141,7 @@ export class Attributes implements Iterable<Attribute> {
     return found;
   }
 
-  /**
-   * An index by type, like the kernel's nla_parse() tb[] array: the last attribute of each type
-   * wins, as in the kernel. Types above `maxType` are kept too (the array grows).
-   */
+  /** An index by type, like the kernel's nla_parse() tb[] array: the last attribute of each type wins. */
   table(): Attribute[] {
     const tb: Attribute[] = [];
     forEachAttribute(this.view, this.start, this.end, (t, offset, length, raw) => {
