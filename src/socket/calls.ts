@@ -169,17 +169,14 @@ export class DumpCall extends Exchange implements Call {
   private onControl(msg: NetlinkMessage): void {
     if (msg.type === NLMSG_DONE) {
       const d = decodeDone(msg);
-      if (d.error < 0) return this.end('error', this.failure(d.error, d.extack));
-      return this.end(this.interrupted ? 'interrupted' : 'done');
+      if (d.error < 0) return this.finished('error', this.failure(d.error, d.extack));
+      return this.finished(this.interrupted ? 'interrupted' : 'done');
     }
     const r = decodeError(msg);
-    if (r.error < 0) return this.end('error', this.failure(r.error, r.extack));
-    return this.end(this.interrupted ? 'interrupted' : 'done');
+    if (r.error < 0) return this.finished('error', this.failure(r.error, r.extack));
+    return this.finished(this.interrupted ? 'interrupted' : 'done');
   }
 
-  private end(outcome: 'done' | 'interrupted' | 'error', err?: unknown): void {
-    this.finished(outcome, err);
-  }
 
   /** The messages held back for a retrying dump, one batch per datagram. */
   takeBuffer(): MessageBatch[] {

@@ -2,7 +2,6 @@ import {
   DumpInterruptedError,
   MessageBatch,
   MessageWriter,
-  NetlinkProtocolError,
   NetlinkMessage,
   NLM_F_ACK,
   NLM_F_DUMP,
@@ -23,6 +22,7 @@ import {
   SO_RCVBUFFORCE,
   SO_SNDBUF,
   SO_SNDBUFFORCE,
+  messageLength,
   parseMessages,
   type DatagramBytes,
 } from '../wire/index.js';
@@ -206,8 +206,8 @@ export class NetlinkSocket implements AsyncDisposable {
     let unclaimed: NetlinkMessage[] | undefined;
     // Consecutive messages with one seq go to their call as one array (a dump's datagram is one
     // queue item), with their flags OR-ed and whether a control message is among them, so the
-    // call need not look at each message again. This loop is the receive path's hot spot: it is
-    // forEachMessage inlined.
+    // call need not look at each message again. This loop is the receive path's hot spot, so it
+    // walks the headers itself rather than through forEachMessage's callback.
     let off = 0;
     while (off + NLMSG_HDRLEN <= end) {
       const seq = view.getUint32(off + 8, true);
@@ -216,9 +216,10 @@ export class NetlinkSocket implements AsyncDisposable {
       let flags = 0;
       let control = false;
       while (off + NLMSG_HDRLEN <= end && view.getUint32(off + 8, true) === seq) {
-        const len = view.getUint32(off, true);
-        if (len < NLMSG_HDRLEN || off + len > end) {
-          const err = new NetlinkProtocolError(off, len < NLMSG_HDRLEN ? `nlmsg_len ${len} is smaller than the 16-byte header` : `nlmsg_len ${len} runs past the datagram's ${end - off} remaining bytes`);
+        let len: number;
+        try {
+          len = messageLength(view, off, end);
+        } catch (err) {
           if (run.length > 0 && call !== undefined && call.peer === portId) call.onMessages(new MessageBatch(datagram, run), flags, control);
           // Whoever the bad message answered learns why; nothing else is affected.
           if (call !== undefined && call.peer === portId) call.fail(err);
@@ -475,7 +476,7 @@ export class NetlinkSocket implements AsyncDisposable {
         return release();
       }
       const peer = opts.peer ?? this.peer;
-      const c: DumpCall = new DumpCall(seq, peer, bytes, label, opts, queue, attemptsLeft > 0 || (opts.retry ?? 0) > 0, (outcome, err) => {
+      const c: DumpCall = new DumpCall(seq, peer, bytes, label, opts, queue, (opts.retry ?? 0) > 0, (outcome, err) => {
         if (c.draining || cancelled) return release();
         if (outcome === 'error') {
           queue.fail(err);
@@ -693,9 +694,9 @@ export class NetlinkSocket implements AsyncDisposable {
     return r.value;
   }
 
+  /** Fails every call waiting for an answer. Requests not yet sent stay queued: they are sent as slots free and answer for themselves. */
   private failAll(err: unknown): void {
     for (const c of [...this.calls.values()]) c.fail(err);
-    for (const start of this.sendQueue.splice(0)) start();
   }
 
   /** Closes the socket: open calls reject with ERR_SOCKET_CLOSED, streams end. Idempotent. */
@@ -704,9 +705,9 @@ export class NetlinkSocket implements AsyncDisposable {
     if (!h) return;
     this.handle = undefined;
     native().close(h);
-    const err = new SocketClosedError('call');
-    for (const c of [...this.calls.values()]) c.fail(err);
+    this.failAll(new SocketClosedError('call'));
     this.calls.clear();
+    // With the handle gone, a queued request's start() rejects it with ERR_SOCKET_CLOSED.
     for (const start of this.sendQueue.splice(0)) start();
     for (const begin of this.dumpQueue.splice(0)) begin();
     for (const s of [...this.subscribers]) s.close();

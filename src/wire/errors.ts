@@ -38,11 +38,6 @@ export function errnoDescription(errno: number): string {
   return errorMap.get(-Math.abs(errno))?.[1] ?? `error ${Math.abs(errno)}`;
 }
 
-/** The errno number of a name ('ENOENT' → 2), or undefined. */
-export function errnoNumber(code: string): number | undefined {
-  for (const [num, [name]] of errorMap) if (name === code) return -num;
-  return undefined;
-}
 
 /**
  * An error reported by the kernel (an NLMSG_ERROR or a failed NLMSG_DONE) or by a socket call.

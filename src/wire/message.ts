@@ -95,6 +95,17 @@ export function viewOf(bytes: Uint8Array): DataView {
 }
 
 /**
+ * nlmsg_len of the message at `off`, checked against the datagram's `end`: a
+ * NetlinkProtocolError for a length smaller than a header or past the end.
+ */
+export function messageLength(view: DataView, off: number, end: number): number {
+  const len = view.getUint32(off, true);
+  if (len < NLMSG_HDRLEN) throw new NetlinkProtocolError(off, `nlmsg_len ${len} is smaller than the 16-byte header`);
+  if (off + len > end) throw new NetlinkProtocolError(off, `nlmsg_len ${len} runs past the datagram's ${end - off} remaining bytes`);
+  return len;
+}
+
+/**
  * Calls `fn` for each message of the datagram in bytes[start, end). Allocation-free apart from
  * what `fn` does: the hot path of the receive loop. Returns the number of messages.
  * Throws NetlinkProtocolError for a header that claims more bytes than remain or fewer than a
@@ -109,9 +120,7 @@ export function forEachMessage(
   let off = start;
   let count = 0;
   while (off + NLMSG_HDRLEN <= end) {
-    const len = view.getUint32(off, true);
-    if (len < NLMSG_HDRLEN) throw new NetlinkProtocolError(off, `nlmsg_len ${len} is smaller than the 16-byte header`);
-    if (off + len > end) throw new NetlinkProtocolError(off, `nlmsg_len ${len} runs past the datagram's ${end - off} remaining bytes`);
+    const len = messageLength(view, off, end);
     fn(off, len, view.getUint16(off + 4, true), view.getUint16(off + 6, true), view.getUint32(off + 8, true), view.getUint32(off + 12, true));
     count++;
     off += (len + 3) & ~3;

@@ -91,9 +91,3 @@ export function decodePolicyDescription(view: DataView, start: number, end: numb
   return d;
 }
 
-/** Writes a description back as NL_POLICY_TYPE_ATTR_* (used by user-space endpoints' extended ACKs). */
-export function policyTypeNumber(type: string | number): number {
-  if (typeof type === 'number') return type;
-  for (const [n, name] of Object.entries(POLICY_TYPE_NAMES)) if (name === type) return Number(n);
-  throw new RangeError(`unknown policy type '${type}'`);
-}
