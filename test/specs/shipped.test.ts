@@ -1,0 +1,109 @@
+// Conformance of every spec nlkit ships (specs/*.yaml) with three outside authorities:
+//   1. the kernel's JSON schema for its protocol (../shared/ynl/schemas),
+//   2. the uAPI headers installed on this machine (what gcc prints for each constant),
+//   3. the running kernel: nlctrl's family list and per-op policy dumps.
+// The spec engine is not used: the counting rules are applied independently in helpers/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { GenlController, NetlinkError, type GenlFamily } from '../../src/index.js';
+import { sh, useNetns } from '../helpers/netns.js';
+import { readSchema, readYaml, schemaDir, specFiles, specsDir } from './helpers/files.js';
+import { isGenl, type RawSpec } from './helpers/raw-spec.js';
+import { specConstants } from './helpers/c-names.js';
+import { gccAvailable, probeConstants } from './helpers/c-probe.js';
+import { compareWithKernel } from './helpers/kernel-policy.js';
+import { referenceProblems } from './helpers/references.js';
+
+const files = specFiles();
+const schemas = schemaDir();
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(protocol: string): ValidateFunction {
+  let v = validators.get(protocol);
+  if (!v) {
+    const schema = readSchema(path.join(schemas!, `${protocol}.yaml`));
+    // The kernel's schemas name draft-07 by an https URI ajv does not know; the content is draft-07.
+    delete schema.$schema;
+    v = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validators.set(protocol, v);
+  }
+  return v;
+}
+
+const ns = useNetns('nlkit-specs');
+let ctrl: GenlController | undefined;
+let genlNames: string[] = [];
+
+before(async () => {
+  ctrl = await GenlController.open({ netns: ns.name });
+  genlNames = [...sh('ip', ['netns', 'exec', ns.name, 'genl', 'ctrl', 'list']).matchAll(/^Name: (\S+)/gm)].map((m) => m[1]!);
+});
+after(() => ctrl?.close());
+
+const normalize = (s: string): string => s.toLowerCase().replaceAll('_', '-');
+
+async function kernelFamily(name: string): Promise<GenlFamily | undefined> {
+  try {
+    return await ctrl!.family(name);
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+test('specs/ holds the specs nlkit ships', () => {
+  assert.ok(files.length > 0, `no .yaml files in ${specsDir}`);
+});
+
+for (const file of files) {
+  const base = path.basename(file);
+  const spec = readYaml(file) as RawSpec;
+  const protocol = spec.protocol ?? 'genetlink';
+
+  describe(base, () => {
+    test(`validates against the ${protocol} schema`, (t) => {
+      if (!schemas) return t.skip('the kernel schemas (../shared/ynl/schemas) are not here');
+      const validate = validatorFor(protocol);
+      const ok = validate(spec);
+      assert.ok(ok, `${base}:\n${(validate.errors ?? []).map((e) => `  ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n')}`);
+    });
+
+    test('every name it uses is defined, no id is used twice', () => {
+      assert.deepEqual(referenceProblems(spec), []);
+    });
+
+    test('ids and values agree with the uAPI headers', (t) => {
+      if (!gccAvailable()) return t.skip('gcc is not installed');
+      const { headers, constants, notUapi } = specConstants(spec);
+      const r = probeConstants(headers, constants);
+      const wrong = r.found.filter((c) => c.actual !== c.expected).map((c) => `${c.name} (${c.origin}): header ${JSON.stringify(c.actual)}, spec ${JSON.stringify(c.expected)}`);
+      t.diagnostic(`${r.found.length} constants checked in ${headers.join(', ')}`);
+      if (r.missingHeaders.length > 0) t.diagnostic(`not installed here: ${r.missingHeaders.join(', ')}`);
+      if (r.undeclared.length > 0) t.diagnostic(`not in this machine's headers (${r.undeclared.length}): ${r.undeclared.map((c) => c.name).join(' ')}`);
+      if (notUapi.length > 0) t.diagnostic(`not uAPI, not checked: ${notUapi.join(', ')}`);
+      assert.deepEqual(wrong, []);
+      assert.ok(r.found.length > 0 || r.missingHeaders.length > 0, `no constant of ${base} is in ${headers.join(', ')}: are its C names right?`);
+    });
+
+    test('its name is the one nlctrl lists', (t) => {
+      if (!isGenl(spec)) return t.skip(`${protocol}: not a Generic Netlink family`);
+      if (genlNames.includes(spec.name)) return;
+      const stem = base.replace(/\.yaml$/, '');
+      const near = genlNames.find((n) => normalize(n) === normalize(spec.name) || normalize(n) === normalize(stem));
+      assert.equal(near, undefined, `the kernel calls it '${near}', the spec '${spec.name}'`);
+      t.skip(`the running kernel has no family '${spec.name}'`);
+    });
+
+    test('ops, groups and policies agree with the running kernel', async (t) => {
+      if (!isGenl(spec)) return t.skip(`${protocol}: not a Generic Netlink family`);
+      const family = await kernelFamily(spec.name);
+      if (!family) return t.skip(`the running kernel has no family '${spec.name}'`);
+      const r = await compareWithKernel(spec, family, (op) => ctrl!.policy(family.familyId, { op }));
+      t.diagnostic(`${r.checkedOps} kernel ops compared`);
+      if (r.specOnly.length > 0) t.diagnostic(`ops this kernel does not register: ${r.specOnly.join(', ')}`);
+      assert.deepEqual(r.problems, []);
+    });
+  });
+}
