@@ -12,7 +12,7 @@ import { sh, useNetns } from '../helpers/netns.js';
 import { readSchema, readYaml, schemaDir, specFiles, specsDir } from './helpers/files.js';
 import { isGenl, type RawSpec } from './helpers/raw-spec.js';
 import { specConstants } from './helpers/c-names.js';
-import { gccAvailable, probeConstants } from './helpers/c-probe.js';
+import { gccAvailable, probeConstants, sameValue } from './helpers/c-probe.js';
 import { compareWithKernel } from './helpers/kernel-policy.js';
 import { referenceProblems } from './helpers/references.js';
 
@@ -59,7 +59,20 @@ test('specs/ holds the specs nlkit ships', () => {
 
 for (const file of files) {
   const base = path.basename(file);
-  const spec = readYaml(file) as RawSpec;
+  let parsed: unknown;
+  let parseError: Error | undefined;
+  try {
+    parsed = readYaml(file);
+  } catch (e) {
+    parseError = e as Error;
+  }
+  if (parseError || typeof parsed !== 'object' || parsed === null) {
+    test(`${base} is a YAML document`, () => {
+      assert.fail(parseError?.message ?? `${base} holds no mapping`);
+    });
+    continue;
+  }
+  const spec = parsed as RawSpec;
   const protocol = spec.protocol ?? 'genetlink';
 
   describe(base, () => {
@@ -78,7 +91,7 @@ for (const file of files) {
       if (!gccAvailable()) return t.skip('gcc is not installed');
       const { headers, constants, notUapi } = specConstants(spec);
       const r = probeConstants(headers, constants);
-      const wrong = r.found.filter((c) => c.actual !== c.expected).map((c) => `${c.name} (${c.origin}): header ${JSON.stringify(c.actual)}, spec ${JSON.stringify(c.expected)}`);
+      const wrong = r.found.filter((c) => !sameValue(c.actual, c.expected)).map((c) => `${c.name} (${c.origin}): header ${JSON.stringify(c.actual)}, spec ${JSON.stringify(c.expected)}`);
       t.diagnostic(`${r.found.length} constants checked in ${headers.join(', ')}`);
       if (r.missingHeaders.length > 0) t.diagnostic(`not installed here: ${r.missingHeaders.join(', ')}`);
       if (r.undeclared.length > 0) t.diagnostic(`not in this machine's headers (${r.undeclared.length}): ${r.undeclared.map((c) => c.name).join(' ')}`);

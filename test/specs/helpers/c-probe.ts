@@ -82,3 +82,13 @@ export function probeConstants(headers: string[], constants: CConstant[]): Probe
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Whether a header's value is the spec's. A bit-31 flag written `(1 << 31)` is a negative int
+ * in C; as the unsigned 32-bit pattern a flags attribute carries, it is the spec's 1 << 31.
+ */
+export function sameValue(actual: number | string, expected: number | string): boolean {
+  if (actual === expected) return true;
+  if (typeof actual !== 'number' || typeof expected !== 'number') return false;
+  return actual < 0 && actual >= -(2 ** 31) && expected >= 2 ** 31 && expected < 2 ** 32 && actual + 2 ** 32 === expected;
+}

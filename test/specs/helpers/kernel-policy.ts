@@ -1,7 +1,7 @@
 // Compares a spec with what the running kernel says about its family: the ops it registered
 // (ids, do/dump, permission flags), its multicast groups, and the policy of every op (attribute
 // ids, types, ranges, masks, lengths, nesting).
-import type { GenlFamily, GenlPolicy } from '../../../src/genl/index.js';
+import { emptyPolicy, type GenlFamily, type GenlPolicy } from '../../../src/genl/index.js';
 import type { PolicyDescription } from '../../../src/wire/index.js';
 import {
   enumValues,
@@ -67,11 +67,48 @@ function flagsMask(def: RawDefinition): bigint {
   return enumValues(def).reduce((m, e) => m | BigInt(e.value), 0n);
 }
 
+/** Every policy entry the kernel reported for one spec attribute, over all ops. */
+interface Observed {
+  attr: RawAttribute;
+  label: string;
+  type: string;
+  entries: PolicyDescription[];
+}
+
 interface Ctx {
   spec: RawSpec;
   policy: GenlPolicy;
   problems: string[];
   seen: Set<string>;
+  observed: Map<string, Observed>;
+}
+
+const minOf = <T extends number | bigint>(xs: Array<T | undefined>): T | undefined =>
+  xs.some((x) => x === undefined) ? undefined : xs.reduce((a, b) => (b! < a! ? b : a));
+const maxOf = <T extends number | bigint>(xs: Array<T | undefined>): T | undefined =>
+  xs.some((x) => x === undefined) ? undefined : xs.reduce((a, b) => (b! > a! ? b : a));
+
+/**
+ * What the kernel accepts for an attribute over all its ops: one attribute set often serves
+ * several policies (ethtool's header: flags 0x3 for most ops, 0x7 where stats exist), and a
+ * spec attribute can state only their union.
+ */
+function union(o: Observed): PolicyDescription {
+  const e = o.entries;
+  const d: PolicyDescription = { type: o.type };
+  const signed = e.some((x) => x.minValueS !== undefined);
+  if (signed) {
+    d.minValueS = minOf(e.map((x) => x.minValueS));
+    d.maxValueS = maxOf(e.map((x) => x.maxValueS));
+  } else {
+    d.minValueU = minOf(e.map((x) => x.minValueU));
+    d.maxValueU = maxOf(e.map((x) => x.maxValueU));
+  }
+  d.minLength = minOf(e.map((x) => x.minLength));
+  d.maxLength = maxOf(e.map((x) => x.maxLength));
+  if (e.every((x) => x.mask !== undefined)) d.mask = e.reduce((m, x) => m | x.mask!, 0n);
+  if (e.every((x) => x.bitfield32Mask !== undefined)) d.bitfield32Mask = e.reduce((m, x) => (m | x.bitfield32Mask!) >>> 0, 0);
+  return d;
 }
 
 function checkRange(ctx: Ctx, where: string, attr: RawAttribute, kernelType: string, d: PolicyDescription): void {
@@ -128,6 +165,24 @@ function checkLength(ctx: Ctx, where: string, attr: RawAttribute, d: PolicyDescr
   if (d.maxLength !== max) ctx.problems.push(`${where}: kernel maximum length ${d.maxLength ?? 'none'}, spec ${max ?? 'none'}`);
 }
 
+function compareObserved(ctx: Ctx): void {
+  for (const o of ctx.observed.values()) {
+    const d = union(o);
+    const { attr, label, type } = o;
+    if (BITS[type] !== undefined) {
+      checkRange(ctx, label, attr, type, d);
+      checkMask(ctx, label, attr, d);
+    } else if (type === 'string' || type === 'nul-string' || type === 'binary') {
+      checkLength(ctx, label, attr, d);
+    } else if (type === 'bitfield32' && attr.enum !== undefined) {
+      const def = findDefinition(ctx.spec, attr.enum);
+      if (def && BigInt(d.bitfield32Mask ?? 0) !== flagsMask(def)) {
+        ctx.problems.push(`${label}: kernel bitfield32 mask 0x${(d.bitfield32Mask ?? 0).toString(16)}, spec flags ${def.name} 0x${flagsMask(def).toString(16)}`);
+      }
+    }
+  }
+}
+
 /** Walks one kernel policy table against a spec attribute set, into nested tables. */
 function comparePolicy(ctx: Ctx, idx: number, set: RawAttributeSet, path: string): void {
   const key = `${idx}/${set.name}`;
@@ -151,17 +206,10 @@ function comparePolicy(ctx: Ctx, idx: number, set: RawAttributeSet, path: string
       ctx.problems.push(`${label}: kernel type ${ktype}, spec type ${attr.type}`);
       continue;
     }
-    if (BITS[ktype] !== undefined) {
-      checkRange(ctx, label, attr, ktype, d);
-      checkMask(ctx, label, attr, d);
-    } else if (ktype === 'string' || ktype === 'nul-string' || ktype === 'binary') {
-      checkLength(ctx, label, attr, d);
-    } else if (ktype === 'bitfield32' && attr.enum !== undefined) {
-      const def = findDefinition(ctx.spec, attr.enum);
-      if (def && BigInt(d.bitfield32Mask ?? 0) !== flagsMask(def)) {
-        ctx.problems.push(`${label}: kernel bitfield32 mask 0x${(d.bitfield32Mask ?? 0).toString(16)}, spec flags ${def.name} 0x${flagsMask(def).toString(16)}`);
-      }
-    }
+    const key = `${found.root.name}.${attr.name}`;
+    const seen = ctx.observed.get(key);
+    if (seen) seen.entries.push(d);
+    else ctx.observed.set(key, { attr, label: `${found.root.name}.${attr.name} (attr ${id}; first in ${path})`, type: ktype, entries: [d] });
     if (d.policyIdx !== undefined) {
       const nestedName = attr['nested-attributes'];
       const nested = nestedName !== undefined ? findSet(ctx.spec, nestedName) : undefined;
@@ -188,6 +236,7 @@ export interface KernelComparison {
  */
 export async function compareWithKernel(spec: RawSpec, family: GenlFamily, policyOf: (op: number) => Promise<GenlPolicy>): Promise<KernelComparison> {
   const problems: string[] = [];
+  const observed = new Map<string, Observed>();
   const ops = operationValues(spec).filter((o) => o.request !== undefined);
   const byId = new Map(ops.map((o) => [o.request!, o.op]));
 
@@ -216,7 +265,7 @@ export async function compareWithKernel(spec: RawSpec, family: GenlFamily, polic
         problems.push(`${label}: the kernel has a ${mode} policy, the spec op names no attribute set`);
         continue;
       }
-      const ctx: Ctx = { spec, policy, problems, seen: new Set() };
+      const ctx: Ctx = { spec, policy, problems, seen: new Set(), observed };
       comparePolicy(ctx, idx, set, `${label} ${mode}`);
       // The other way: what the spec sends, the kernel's policy must know. The policy dump skips
       // NLA_BE16/NLA_BE32 entries (netlink_policy_dump_write's default case), so big-endian
@@ -231,6 +280,8 @@ export async function compareWithKernel(spec: RawSpec, family: GenlFamily, polic
       }
     }
   }
+
+  compareObserved({ spec, policy: emptyPolicy(), problems, seen: new Set(), observed });
 
   const kernelIds = new Set(family.ops.map((o) => o.id));
   const specOnly = ops.filter((o) => !kernelIds.has(o.request!)).map((o) => `${o.op.name} (${o.request})`);
