@@ -7,10 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { GenlController, NetlinkError, type GenlFamily } from '../../src/index.js';
+import { GenlController, NetlinkError, genlAttributes, genlDump, genlHeader, type GenlFamily } from '../../src/index.js';
 import { sh, useNetns } from '../helpers/netns.js';
 import { readSchema, readYaml, schemaDir, specFiles, specsDir } from './helpers/files.js';
-import { isGenl, type RawSpec } from './helpers/raw-spec.js';
+import { findSet, isGenl, operationValues, type RawSpec } from './helpers/raw-spec.js';
+import { checkAttributes, unlisted } from './helpers/kernel-messages.js';
+import { populateNetns } from './helpers/populate.js';
 import { specConstants } from './helpers/c-names.js';
 import { gccAvailable, probeConstants, sameValue } from './helpers/c-probe.js';
 import { compareWithKernel } from './helpers/kernel-policy.js';
@@ -37,6 +39,7 @@ let ctrl: GenlController | undefined;
 let genlNames: string[] = [];
 
 before(async () => {
+  populateNetns(ns.name);
   ctrl = await GenlController.open({ netns: ns.name });
   genlNames = [...sh('ip', ['netns', 'exec', ns.name, 'genl', 'ctrl', 'list']).matchAll(/^Name: (\S+)/gm)].map((m) => m[1]!);
 });
@@ -117,6 +120,43 @@ for (const file of files) {
       t.diagnostic(`${r.checkedOps} kernel ops compared`);
       if (r.specOnly.length > 0) t.diagnostic(`ops this kernel does not register: ${r.specOnly.join(', ')}`);
       assert.deepEqual(r.problems, []);
+    });
+
+    test('what the kernel sends in dump replies decodes with the spec', async (t) => {
+      if (!isGenl(spec)) return t.skip(`${protocol}: not a Generic Netlink family`);
+      const family = await kernelFamily(spec.name);
+      if (!family) return t.skip(`the running kernel has no family '${spec.name}'`);
+      const problems = new Set<string>();
+      const values = operationValues(spec);
+      let messages = 0;
+      let dumps = 0;
+      for (const { op, request, reply } of values) {
+        const kop = family.ops.find((o) => o.id === request);
+        if (!op.dump || !kop?.flags.includes('cmd-cap-dump')) continue;
+        const set = findSet(spec, op['attribute-set'] ?? '');
+        if (!set) continue;
+        // A reply carries the op's own id or that of a notification sharing its format
+        // (nlctrl answers getfamily with newfamily's id).
+        const cmds = new Set([reply, op.dump.reply?.value, ...values.filter((v) => v.op.notify === op.name).map((v) => v.reply)]);
+        try {
+          for await (const m of genlDump(ctrl!.socket, family.familyId, request!, family.version, undefined, { label: `${spec.name} ${op.name} dump` })) {
+            messages++;
+            const cmd = genlHeader(m).cmd;
+            if (!cmds.has(cmd)) problems.add(`${op.name} dump: reply carries cmd ${cmd}, the spec gives this reply ${[...cmds].filter((c) => c !== undefined).join(' or ')}`);
+            const attrs = genlAttributes(m, family.hdrsize);
+            const found: string[] = [];
+            checkAttributes(spec, set, attrs, `${op.name} dump`, found);
+            for (const name of unlisted(spec, set, attrs, op.dump.reply?.attributes ?? [])) found.push(`${op.name} dump: the kernel sent ${name}, the dump reply does not list it`);
+            for (const f of found) problems.add(f);
+          }
+          dumps++;
+        } catch (e) {
+          if (!(e instanceof NetlinkError)) throw e;
+          t.diagnostic(`${op.name} dump without request attributes: ${e.code}`);
+        }
+      }
+      t.diagnostic(`${messages} messages from ${dumps} dumps checked`);
+      assert.deepEqual([...problems], []);
     });
   });
 }

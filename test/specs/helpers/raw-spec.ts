@@ -38,6 +38,7 @@ export interface RawAttribute {
   'name-prefix'?: string;
   'nested-attributes'?: string;
   'sub-type'?: string;
+  'type-value'?: string[];
   'byte-order'?: 'little-endian' | 'big-endian';
   'multi-attr'?: boolean;
   enum?: string;
