@@ -7,12 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { GenlController, NetlinkError, genlAttributes, genlDump, genlHeader, type GenlFamily } from '../../src/index.js';
+import { GenlController, NETLINK_GENERIC, NetlinkError, NetlinkSocket, genlAttributes, genlDump, genlHeader, type GenlFamily, type NetlinkMessage } from '../../src/index.js';
 import { sh, useNetns } from '../helpers/netns.js';
 import { readSchema, readYaml, schemaDir, specFiles, specsDir } from './helpers/files.js';
 import { findSet, isGenl, operationValues, type RawSpec } from './helpers/raw-spec.js';
 import { checkAttributes, unlisted } from './helpers/kernel-messages.js';
-import { populateNetns } from './helpers/populate.js';
+import { populateNetns, stirNetns } from './helpers/populate.js';
 import { specConstants } from './helpers/c-names.js';
 import { gccAvailable, probeConstants, sameValue } from './helpers/c-probe.js';
 import { compareWithKernel } from './helpers/kernel-policy.js';
@@ -158,5 +158,66 @@ for (const file of files) {
       t.diagnostic(`${messages} messages from ${dumps} dumps checked`);
       assert.deepEqual([...problems], []);
     });
+
+    test('notifications the kernel multicasts decode with the spec', async (t) => {
+      if (!isGenl(spec)) return t.skip(`${protocol}: not a Generic Netlink family`);
+      const family = await kernelFamily(spec.name);
+      if (!family) return t.skip(`the running kernel has no family '${spec.name}'`);
+      if (family.mcastGroups.length === 0) return t.skip('the family has no multicast groups');
+      const received = await collectNotifications(family, () => stirNetns(ns.name));
+      const problems = new Set<string>();
+      const values = operationValues(spec);
+      for (const { group, msg } of received) {
+        const cmd = genlHeader(msg).cmd;
+        const op = values.find((v) => (v.op.notify !== undefined || v.op.event !== undefined) && v.op.mcgrp === group && v.reply === cmd)?.op;
+        if (!op) {
+          problems.add(`group ${group}: cmd ${cmd} is no notification or event of this group in the spec`);
+          continue;
+        }
+        const source = op.notify !== undefined ? spec.operations.list.find((o) => o.name === op.notify) : op;
+        const set = findSet(spec, source?.['attribute-set'] ?? '');
+        if (!set) continue;
+        const listed = op.event?.attributes ?? source?.do?.reply?.attributes ?? source?.dump?.reply?.attributes ?? [];
+        const attrs = genlAttributes(msg, family.hdrsize);
+        const found: string[] = [];
+        checkAttributes(spec, set, attrs, op.name, found);
+        for (const name of unlisted(spec, set, attrs, listed)) found.push(`${op.name}: the kernel sent ${name}, the spec does not list it`);
+        for (const f of found) problems.add(f);
+      }
+      const byGroup = family.mcastGroups.map((g) => `${g.name} ${received.filter((r) => r.group === g.name).length}`);
+      t.diagnostic(`notifications checked per group: ${byGroup.join(', ')}`);
+      assert.deepEqual([...problems], []);
+    });
   });
+}
+
+/**
+ * Joins every group of the family on a socket of its own, runs `stir`, and collects what was
+ * multicast. The kernel queues notifications before the command that caused them returns, so
+ * reading stops once the socket has been quiet for a moment.
+ */
+async function collectNotifications(family: GenlFamily, stir: () => void): Promise<Array<{ group: string; msg: NetlinkMessage }>> {
+  await using sock = await NetlinkSocket.open(NETLINK_GENERIC, { netns: ns.name });
+  const ac = new AbortController();
+  const subs = family.mcastGroups.map((g) => ({ group: g.name, it: sock.subscribe(g.id, { signal: ac.signal }) }));
+  stir();
+  const out: Array<{ group: string; msg: NetlinkMessage }> = [];
+  let idle = setTimeout(() => ac.abort(), 1000);
+  await Promise.all(
+    subs.map(async ({ group, it }) => {
+      try {
+        for await (const item of it) {
+          if (item.kind === 'overrun') continue;
+          if (item.type !== family.familyId) continue;
+          out.push({ group, msg: item });
+          clearTimeout(idle);
+          idle = setTimeout(() => ac.abort(), 300);
+        }
+      } catch (e) {
+        if (!ac.signal.aborted) throw e;
+      }
+    }),
+  );
+  clearTimeout(idle);
+  return out;
 }

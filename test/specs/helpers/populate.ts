@@ -21,3 +21,12 @@ export function populateNetns(ns: string): void {
   sh('ip', ['-n', ns, 'mptcp', 'endpoint', 'add', '10.255.0.1', 'id', '1', 'signal']);
   sh('ip', ['netns', 'exec', ns, process.execPath, '-e', TCP_EXCHANGE]);
 }
+
+/** Things that make families notify: a device and an MPTCP endpoint come and go. */
+export function stirNetns(ns: string): void {
+  sh('ip', ['-n', ns, 'link', 'add', 'nlk2', 'type', 'veth', 'peer', 'name', 'nlk3']);
+  sh('ip', ['-n', ns, 'link', 'set', 'nlk2', 'up']);
+  sh('ip', ['-n', ns, 'link', 'del', 'nlk2']);
+  sh('ip', ['-n', ns, 'mptcp', 'endpoint', 'add', '10.255.0.2', 'id', '2', 'subflow']);
+  sh('ip', ['-n', ns, 'mptcp', 'endpoint', 'del', 'id', '2']);
+}
