@@ -37,9 +37,11 @@ export function headerEnums(file: string): Map<string, number>[] {
   return out;
 }
 
-/** One header's enumerators, all blocks merged. */
+/** One header's enumerators, all blocks merged, and its numeric `#define`s. */
 export function headerConstants(file: string): Map<string, number> {
   const out = new Map<string, number>();
+  if (!existsSync(file)) return out;
+  for (const m of readFileSync(file, 'utf8').matchAll(/^#define\s+(\w+)\s+\(?(0x[0-9a-fA-F]+|\d+)[uUlL]*\)?\s*(\/[*/].*)?$/gm)) out.set(m[1], Number(m[2]));
   for (const block of headerEnums(file)) for (const [k, v] of block) out.set(k, v);
   return out;
 }
