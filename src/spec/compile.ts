@@ -69,6 +69,10 @@ class Codec implements FamilyCodec {
   private readonly encoders = new Map<string, Encoder>();
   private readonly sets = new Map<string, CompiledSet>();
   private readonly replies = new Map<number, Operation>();
+  private readonly opDecoders = new Map<Operation, Decoder>();
+  // A dump decodes one operation's messages back to back: remember the last one's decoder.
+  private lastOp: Operation | undefined;
+  private lastDecoder: Decoder | undefined;
 
   constructor(
     readonly spec: FamilySpec,
@@ -81,7 +85,11 @@ class Codec implements FamilyCodec {
     for (const [k, fn] of gen.encoders) this.encoders.set(k, fns[fn]);
     // A reply id shared by several operations (a get and its notification) decodes alike; the
     // last one listed wins, as in the kernel's YNL.
-    for (const op of spec.operations) if (op.replyValue !== undefined) this.replies.set(op.replyValue, op);
+    for (const op of spec.operations) {
+      if (op.replyValue !== undefined) this.replies.set(op.replyValue, op);
+      const decode = this.decoders.get(recordKey(opRecord(op)));
+      if (decode) this.opDecoders.set(op, decode);
+    }
   }
 
   set(name: string): CompiledSet {
@@ -116,9 +124,14 @@ class Codec implements FamilyCodec {
   }
 
   decodeMessage(op: Operation, view: DataView, start: number, end: number): DecodedObject {
-    const decode = this.decoders.get(recordKey(opRecord(op)));
-    if (!decode) throw new RangeError(`operation '${op.name}' is not an operation of family '${this.spec.name}'`);
-    return decode(view, runtime.bytesOf(view), start, end);
+    let decode = this.lastDecoder;
+    if (op !== this.lastOp) {
+      decode = this.opDecoders.get(op) ?? this.decoders.get(recordKey(opRecord(op)));
+      if (!decode) throw new RangeError(`operation '${op.name}' is not an operation of family '${this.spec.name}'`);
+      this.lastOp = op;
+      this.lastDecoder = decode;
+    }
+    return (decode as Decoder)(view, runtime.bytesOf(view), start, end);
   }
 
   operationForReply(value: number): Operation | undefined {

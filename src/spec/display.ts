@@ -14,13 +14,27 @@ export function formatMac(u8: Uint8Array, off: number, len: number): string {
   return parts.join(':');
 }
 
-export function formatIp4(u8: Uint8Array, off: number): string {
-  return `${u8[off]}.${u8[off + 1]}.${u8[off + 2]}.${u8[off + 3]}`;
-}
+const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+const DEC_DOT: string[] = DEC.map((d) => `${d}.`);
+// A direct-mapped cache of recent IPv4 texts: a dump repeats gateways and sources on every
+// route, and a hit costs a compare instead of a string.
+const IP4_SLOTS = 1024;
+const ip4Keys = new Float64Array(IP4_SLOTS).fill(-1);
+const ip4Texts: string[] = new Array<string>(IP4_SLOTS).fill('');
 
 /** An IPv4 address held in an integer (a big-endian u32 attribute with display-hint ipv4). */
 export function formatIp4Number(x: number): string {
-  return `${x >>> 24}.${(x >>> 16) & 0xff}.${(x >>> 8) & 0xff}.${x & 0xff}`;
+  const key = x >>> 0;
+  const slot = (key ^ (key >>> 10) ^ (key >>> 20)) & (IP4_SLOTS - 1);
+  if (ip4Keys[slot] === key) return ip4Texts[slot];
+  const text = DEC_DOT[key >>> 24] + DEC_DOT[(key >>> 16) & 0xff] + DEC_DOT[(key >>> 8) & 0xff] + DEC[key & 0xff];
+  ip4Keys[slot] = key;
+  ip4Texts[slot] = text;
+  return text;
+}
+
+export function formatIp4(u8: Uint8Array, off: number): string {
+  return formatIp4Number(((u8[off] << 24) | (u8[off + 1] << 16) | (u8[off + 2] << 8) | u8[off + 3]) >>> 0);
 }
 
 /** RFC 5952 text: lower-case, the longest run of two or more zero groups as `::`, IPv4-mapped as `::ffff:a.b.c.d`. */
