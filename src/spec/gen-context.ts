@@ -7,7 +7,7 @@
 // The selectors a record needs from outside are its free selectors: generated functions take them
 // as parameters, so resolving a selector costs nothing at run time.
 import { SpecError } from './errors.js';
-import type { AttributeSet, AttributeSpec, EnumDefinition, FamilySpec, StructDefinition } from './model.js';
+import type { AttributeSet, AttributeSpec, EnumDefinition, FamilySpec, StructDefinition, SubMessageFormat } from './model.js';
 import { propertyName, type Naming } from './names.js';
 
 export interface RecordRef {
@@ -19,6 +19,15 @@ export function recordKey(r: RecordRef): string {
   return `${r.header ?? ''}|${r.set ?? ''}`;
 }
 
+/** The record a sub-message format holds; undefined for a format that carries nothing. */
+export function formatRecord(f: SubMessageFormat): RecordRef | undefined {
+  if (f.fixedHeader === undefined && f.attributeSet === undefined) return undefined;
+  const r: RecordRef = {};
+  if (f.fixedHeader !== undefined) r.header = f.fixedHeader;
+  if (f.attributeSet !== undefined) r.set = f.attributeSet;
+  return r;
+}
+
 /** The records an attribute's value holds (nests, arrays of nests, each sub-message format). */
 export function childRecords(spec: FamilySpec, a: AttributeSpec): RecordRef[] {
   if (a.type === 'nest' || a.type === 'nest-type-value' || (a.type === 'indexed-array' && a.subType === 'nest')) {
@@ -27,12 +36,7 @@ export function childRecords(spec: FamilySpec, a: AttributeSpec): RecordRef[] {
   if (a.type === 'sub-message' && a.subMessage !== undefined) {
     const sm = spec.subMessages.get(a.subMessage);
     if (!sm) return [];
-    return [...sm.formats.values()].filter((f) => f.fixedHeader !== undefined || f.attributeSet !== undefined).map((f) => {
-      const r: RecordRef = {};
-      if (f.fixedHeader !== undefined) r.header = f.fixedHeader;
-      if (f.attributeSet !== undefined) r.set = f.attributeSet;
-      return r;
-    });
+    return [...sm.formats.values()].map(formatRecord).filter((r): r is RecordRef => r !== undefined);
   }
   return [];
 }

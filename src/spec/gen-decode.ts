@@ -5,6 +5,7 @@ import {
   INT_SIZE,
   childRecords,
   elementOf,
+  formatRecord,
   readExpr,
   recordKey,
   type GenContext,
@@ -144,10 +145,8 @@ export function subMessageFree(ctx: GenContext, smName: string): string[] {
   const sm = ctx.spec.subMessages.get(smName);
   const out = new Set<string>();
   for (const f of sm?.formats.values() ?? []) {
-    const r: RecordRef = {};
-    if (f.fixedHeader !== undefined) r.header = f.fixedHeader;
-    if (f.attributeSet !== undefined) r.set = f.attributeSet;
-    for (const s of ctx.freeSelectors(r)) out.add(s);
+    const r = formatRecord(f);
+    if (r) for (const s of ctx.freeSelectors(r)) out.add(s);
   }
   return [...out].sort();
 }
@@ -171,13 +170,11 @@ function subMessageFn(ctx: GenContext, smName: string): string {
     const free = subMessageFree(ctx, smName).map((s) => ctx.selectorParam(s));
     const cases: string[] = [];
     for (const f of sm.formats.values()) {
-      if (f.fixedHeader === undefined && f.attributeSet === undefined) {
+      const r = formatRecord(f);
+      if (!r) {
         cases.push(`case ${q(f.value)}: return s === e ? {} : u8.slice(s, e);`);
         continue;
       }
-      const r: RecordRef = {};
-      if (f.fixedHeader !== undefined) r.header = f.fixedHeader;
-      if (f.attributeSet !== undefined) r.set = f.attributeSet;
       const args = ctx.freeSelectors(r).map((s) => ctx.selectorParam(s));
       cases.push(`case ${q(f.value)}: return ${decodeRecordFn(ctx, r)}(v, u8, s, e${args.map((x) => `, ${x}`).join('')});`);
     }

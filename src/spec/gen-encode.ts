@@ -1,7 +1,7 @@
 // Generates the encoders: per record one function that walks the keys of a request value, writes
 // each attribute through the MessageWriter, and throws a TypeError naming the path of the first
 // key or value that breaks the spec.
-import { INT_SIZE, elementOf, recordKey, setterOf, type GenContext, type RecordRef } from './gen-context.js';
+import { INT_SIZE, elementOf, formatRecord, recordKey, setterOf, type GenContext, type RecordRef } from './gen-context.js';
 import { selectorEnum, subMessageFree } from './gen-decode.js';
 import type { AttributeSpec, EnumDefinition, StructMember } from './model.js';
 import { headerFieldName } from './names.js';
@@ -109,13 +109,11 @@ function subMessageOutFn(ctx: GenContext, smName: string): string {
     const free = subMessageFree(ctx, smName).map((s) => ctx.selectorParam(s));
     const cases: string[] = [];
     for (const f of sm.formats.values()) {
-      if (f.fixedHeader === undefined && f.attributeSet === undefined) {
+      const r = formatRecord(f);
+      if (!r) {
         cases.push(`case ${q(f.value)}: { if (x instanceof Uint8Array) { w.binary(t, x); return; } const b = toObject(x, p); for (const k in b) if (b[k] !== undefined) throw terr(p + "." + k, ${q(`format '${f.value}' of sub-message '${smName}' carries nothing`)}); w.binary(t, scratch.subarray(0, 0)); return; }`);
         continue;
       }
-      const r: RecordRef = {};
-      if (f.fixedHeader !== undefined) r.header = f.fixedHeader;
-      if (f.attributeSet !== undefined) r.set = f.attributeSet;
       const args = ctx.freeSelectors(r).map((s) => `, ${ctx.selectorParam(s)}`).join('');
       cases.push(`case ${q(f.value)}: { if (x instanceof Uint8Array) { w.binary(t, x); return; } const tk = w.beginNest(t, ${f.attributeSet !== undefined}); ${encodeRecordFn(ctx, r)}(w, x, p${args}); w.endNest(tk); return; }`);
     }

@@ -1,6 +1,6 @@
 // Walking a request value against the spec outside the hot path (check(), the extended-ACK
 // namer): records, their keys, and the scopes in which a sub-message's selector is looked up.
-import type { RecordRef } from './gen-context.js';
+import { formatRecord, type RecordRef } from './gen-context.js';
 import type { AttributeSpec, FamilySpec, StructDefinition } from './model.js';
 import { propertyName, type Naming } from './names.js';
 import { selKey } from './runtime.js';
@@ -60,10 +60,8 @@ export class Walker {
     const key = selKey(sel);
     const f = key !== undefined ? sm.formats.get(key) : undefined;
     if (!f) return undefined;
-    const record: RecordRef = {};
-    if (f.fixedHeader !== undefined) record.header = f.fixedHeader;
-    if (f.attributeSet !== undefined) record.set = f.attributeSet;
-    return { record, empty: f.fixedHeader === undefined && f.attributeSet === undefined };
+    const record = formatRecord(f);
+    return { record: record ?? {}, empty: record === undefined };
   }
 
   private findAttribute(name: string, scope: Scope | undefined): AttributeSpec | undefined {
