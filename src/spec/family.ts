@@ -346,7 +346,10 @@ async function resolveSpec(spec: string | FamilySpec, paths: string[] | undefine
  * of the spec's protocol (in `netns`, if given) with the family's ids resolved. A Generic Netlink
  * family the kernel does not have rejects with ENOENT.
  */
-export async function openFamily<M extends object = UntypedMethods>(spec: string | FamilySpec, opts: OpenFamilyOptions = {}): Promise<Family & M> {
+export function openFamily(spec: string | FamilySpec, opts?: OpenFamilyOptions): Promise<Family & UntypedMethods>;
+/** With the methods' types given (codegen's typed open functions pass their interface). */
+export function openFamily<M extends object>(spec: string | FamilySpec, opts?: OpenFamilyOptions): Promise<Family & M>;
+export async function openFamily<M extends object>(spec: string | FamilySpec, opts: OpenFamilyOptions = {}): Promise<Family & M> {
   const { socket: given, paths, names, ...socketOptions } = opts;
   const s = await resolveSpec(spec, paths);
   const codec = codecFor(s, names ?? 'camel');
