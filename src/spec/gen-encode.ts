@@ -114,8 +114,14 @@ function subMessageOutFn(ctx: GenContext, smName: string): string {
         cases.push(`case ${q(f.value)}: { if (x instanceof Uint8Array) { w.binary(t, x); return; } const b = toObject(x, p); for (const k in b) if (b[k] !== undefined) throw terr(p + "." + k, ${q(`format '${f.value}' of sub-message '${smName}' carries nothing`)}); w.binary(t, scratch.subarray(0, 0)); return; }`);
         continue;
       }
+      if (r.set === undefined && r.header !== undefined) {
+        // Only a struct: the attribute is exactly its bytes, as for a binary attribute with a struct.
+        const size = ctx.struct(r.header).size;
+        cases.push(`case ${q(f.value)}: { if (x instanceof Uint8Array) { w.binary(t, x); return; } scratch.fill(0, 0, ${size}); const m = ${structOutFn(ctx, r.header)}(sv, 0, x, p, true); w.binary(t, scratch.subarray(0, m)); return; }`);
+        continue;
+      }
       const args = ctx.freeSelectors(r).map((s) => `, ${ctx.selectorParam(s)}`).join('');
-      cases.push(`case ${q(f.value)}: { if (x instanceof Uint8Array) { w.binary(t, x); return; } const tk = w.beginNest(t, ${f.attributeSet !== undefined}); ${encodeRecordFn(ctx, r)}(w, x, p${args}); w.endNest(tk); return; }`);
+      cases.push(`case ${q(f.value)}: { if (x instanceof Uint8Array) { w.binary(t, x); return; } const tk = w.beginNest(t); ${encodeRecordFn(ctx, r)}(w, x, p${args}); w.endNest(tk); return; }`);
     }
     const en = selectorEnum(ctx, smName);
     const key = en ? `selKey(typeof sel === "number" ? (${ctx.constant(en.byValue)}.get(sel) ?? sel) : sel)` : 'selKey(sel)';
