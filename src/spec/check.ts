@@ -142,8 +142,8 @@ class Checker extends Walker {
           return;
         }
         const o = x as Record<string, unknown>;
-        this.integer(a, 'u32', o.value ?? 0, `${p}.value`);
-        this.integer(a, 'u32', o.selector ?? 0, `${p}.selector`);
+        this.integer({ ...a, enumAsFlags: true }, 'u32', o.value ?? 0, `${p}.value`);
+        this.integer({ ...a, enumAsFlags: true }, 'u32', o.selector ?? 0, `${p}.selector`);
         return;
       }
       case 'nest':

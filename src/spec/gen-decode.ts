@@ -229,7 +229,8 @@ function decodeValue(ctx: GenContext, a: AttributeSpec, where: string, d: string
     return `${out} = ${hinted(a.displayHint, d, n, undefined)};`;
   }
   if (t === 'bitfield32') {
-    const c = (e: string): string => (a.enum !== undefined ? intConv(ctx, a, 'u32', e) : e);
+    // Its bits are what a bitfield32 is about: with an enum, both words read as flag names.
+    const c = (e: string): string => (a.enum !== undefined ? intConv(ctx, { ...a, enumAsFlags: true }, 'u32', e) : e);
     return `${needs(d, n, 8, where, 'bitfield32')} ${out} = { value: ${c(`v.getUint32(${d}, true)`)}, selector: ${c(`v.getUint32(${d} + 4, true)`)} };`;
   }
   if (t === 'nest') {

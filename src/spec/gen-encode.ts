@@ -182,7 +182,7 @@ function encodeValue(ctx: GenContext, a: AttributeSpec, x: string, t: string, pa
     case 'bitfield32': {
       const part = (field: string): string => {
         const p = `${path} + ".${field}"`;
-        return `{ let ${y} = b${i}.${field}; ${intIn(ctx, a, 'u32', y, p)} ${field}${i} = ${y}; }`;
+        return `{ let ${y} = b${i}.${field}; ${intIn(ctx, { ...a, enumAsFlags: true }, 'u32', y, p)} ${field}${i} = ${y}; }`;
       };
       return `{ const b${i} = toObject(${x}, ${path}); let value${i} = 0, selector${i} = 0; ${part('value')} ${part('selector')} w.bitfield32(${t}, value${i}, selector${i}); }`;
     }

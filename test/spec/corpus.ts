@@ -177,7 +177,8 @@ export class ValueModel {
         if (a.subType !== undefined && (INT[a.subType] || BIG[a.subType])) return fc.array(this.intArb({ ...a, displayHint: undefined }, a.subType), { maxLength: 4 });
         return this.bytes(a.displayHint);
       case 'bitfield32':
-        return fc.record({ value: this.intArb(a, 'u32'), selector: this.intArb(a, 'u32') });
+        // A bitfield32 with an enum reads as flags, whether or not the spec says enum-as-flags.
+        return fc.record({ value: this.intArb({ ...a, enumAsFlags: true }, 'u32'), selector: this.intArb({ ...a, enumAsFlags: true }, 'u32') });
       default:
         if (INT[a.type] || BIG[a.type]) return this.intArb(a, a.type);
         return undefined;
