@@ -2,7 +2,7 @@
 // checked and encoded by the compiled codec, replies and notifications decoded by it; Generic
 // Netlink ids are resolved through nlctrl, netlink-raw ids come from the spec.
 import { GenlController, type GenlFamily } from '../genl/index.js';
-import { NetlinkSocket, type DumpStream, type NetlinkOverrun, type OpenOptions, type Outgoing, type SubscribeOptions } from '../socket/index.js';
+import { NetlinkSocket, type CallOptions, type DumpStream, type NetlinkOverrun, type OpenOptions, type Outgoing, type SubscribeOptions } from '../socket/index.js';
 import {
   DumpInterruptedError,
   GENL_HDRLEN,
@@ -218,7 +218,7 @@ export class Family implements AsyncDisposable {
     };
   }
 
-  private callOptions(op: Operation, value: object, opts: FamilyCallOptions, label: string) {
+  private callOptions(op: Operation, value: object, opts: FamilyCallOptions, label: string): CallOptions {
     let namer: ((depth: number, type: number, path: number[]) => string | undefined) | undefined;
     return {
       signal: opts.signal,
@@ -235,8 +235,8 @@ export class Family implements AsyncDisposable {
 
   /**
    * Runs an operation's do: resolves with the decoded reply, or undefined when the kernel sends
-   * none (an operation without a reply, unless asked to echo). Kernel errors reject with a
-   * NetlinkError whose extended ACK names the attribute (`.linkinfo.data.id`).
+   * none. Kernel errors reject with a NetlinkError whose extended ACK names the attribute
+   * (`.linkinfo.data.id`).
    */
   async do(opName: string, value: object = {}, opts: FamilyCallOptions = {}): Promise<DecodedObject | undefined> {
     const op = this.operation(opName);
