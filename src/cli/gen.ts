@@ -7,7 +7,7 @@ import type { Io } from './genl.js';
 
 export const GEN_USAGE = `usage: nlkit gen <family|path> [-o <file.ts>] [--import-from <module>]
 options: -o, --output <file>       write there instead of to stdout
-         --import-from <module>    where the generated code imports nlkit from (default nlkit)`;
+         --import-from <module>    where the generated code imports the family layer from (default nlkit/spec)`;
 
 export const GEN_OPTIONS: OptionSpec[] = [
   { name: 'output', short: 'o', value: true },
