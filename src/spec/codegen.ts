@@ -173,7 +173,8 @@ class Generator {
       case 'binary':
         return hint !== undefined && STRING_HINTS.has(hint) ? 'string' : 'Uint8Array';
       case 'bitfield32': {
-        const part = e.enum ? this.scalarType('u32', undefined, e) : 'number';
+        // With an enum, both words are flag names (a bitfield32 is about its bits).
+        const part = e.enum ? this.scalarType('u32', undefined, { ...e, enumAsFlags: true }) : 'number';
         return `{ value: ${part}; selector: ${part} }`;
       }
       default:
