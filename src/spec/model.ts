@@ -89,7 +89,10 @@ export interface AttributeSpec {
   /** The attribute type number on the wire. */
   id: number;
   type: AttributeType;
-  /** Element type of indexed-array / nest-type-value, or the array-nest of older specs. */
+  /**
+   * Element type of indexed-array (an older spec's array-nest is an indexed-array of `nest`), or
+   * of a binary attribute that holds a C array (`binary` with `sub-type: u32`).
+   */
   subType?: AttributeType;
   byteOrder?: ByteOrder;
   multiAttr: boolean;
