@@ -2,48 +2,239 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
-export type UdpTunnelType = 'vxlan' | 'geneve' | 'vxlan-gpe';
-
-export type Stringset = never;
-
-/** common ethtool header flags */
+/** Flags of the request header (ETHTOOL_A_HEADER_FLAGS). */
 export type HeaderFlags = 'compact-bitsets' | 'omit-reply' | 'stats';
 
-/** plug-in module firmware flashing status */
-export type ModuleFwFlashStatus = 'started' | 'in-progress' | 'completed' | 'error';
+/** Kinds of UDP tunnel whose port the device can offload. */
+export type UdpTunnelType = 'vxlan' | 'geneve' | 'vxlan-gpe';
 
-/**
- * "groups of PSE extended states functions. IEEE 802.3-2022 33.2.4.4
- * Variables"
- */
-export type C33PseExtState = 'none' | 'error-condition' | 'mr-mps-valid' | 'mr-pse-enable' | 'option-detect-ted' | 'option-vport-lim' | 'ovld-detected' | 'power-not-available' | 'short-detected';
-
-export type PhyUpstreamType = 'mac' | 'phy';
-
+/** Whether the device splits TCP headers and payload into separate buffers. */
 export type TcpDataSplit = 'unknown' | 'disabled' | 'enabled';
 
-/** Source of the hardware timestamp */
+/**
+ * Ids of the kernel's string sets. Each gives names to the bits or entries of something
+ * else: feature bits, link modes, statistics counters... stats-phy and ts-flags are newer
+ * than the 6.1 headers.
+ */
+export type Stringset = 'test' | 'stats' | 'priv-flags' | 'ntuple-filters' | 'features' | 'rss-hash-funcs' | 'tunables' | 'phy-stats' | 'phy-tunables' | 'link-modes' | 'msg-classes' | 'wol-modes' | 'sof-timestamping' | 'ts-tx-types' | 'ts-rx-filters' | 'udp-tunnel-types' | 'stats-std' | 'stats-eth-phy' | 'stats-eth-mac' | 'stats-eth-ctrl' | 'stats-rmon' | 'stats-phy' | 'ts-flags';
+
+/**
+ * Bit indexes of link-mode bit sets (supported, advertised and peer modes, EEE modes, FEC
+ * modes) and the value of fec.active. The C constants keep the kernel's mixed case and end in
+ * `_BIT` (ETHTOOL_LINK_MODE_10baseT_Half_BIT is `10baset-half`); the kernel's `link-modes`
+ * string set names them for people ("10baseT/Half").
+ */
+export type LinkMode = '10baset-half' | '10baset-full' | '100baset-half' | '100baset-full' | '1000baset-half' | '1000baset-full' | 'autoneg' | 'tp' | 'aui' | 'mii' | 'fibre' | 'bnc' | '10000baset-full' | 'pause' | 'asym-pause' | '2500basex-full' | 'backplane' | '1000basekx-full' | '10000basekx4-full' | '10000basekr-full' | '10000baser-fec' | '20000basemld2-full' | '20000basekr2-full' | '40000basekr4-full' | '40000basecr4-full' | '40000basesr4-full' | '40000baselr4-full' | '56000basekr4-full' | '56000basecr4-full' | '56000basesr4-full' | '56000baselr4-full' | '25000basecr-full' | '25000basekr-full' | '25000basesr-full' | '50000basecr2-full' | '50000basekr2-full' | '100000basekr4-full' | '100000basesr4-full' | '100000basecr4-full' | '100000baselr4-er4-full' | '50000basesr2-full' | '1000basex-full' | '10000basecr-full' | '10000basesr-full' | '10000baselr-full' | '10000baselrm-full' | '10000baseer-full' | '2500baset-full' | '5000baset-full' | 'fec-none' | 'fec-rs' | 'fec-baser' | '50000basekr-full' | '50000basesr-full' | '50000basecr-full' | '50000baselr-er-fr-full' | '50000basedr-full' | '100000basekr2-full' | '100000basesr2-full' | '100000basecr2-full' | '100000baselr2-er2-fr2-full' | '100000basedr2-full' | '200000basekr4-full' | '200000basesr4-full' | '200000baselr4-er4-fr4-full' | '200000basedr4-full' | '200000basecr4-full' | '100baset1-full' | '1000baset1-full' | '400000basekr8-full' | '400000basesr8-full' | '400000baselr8-er8-fr8-full' | '400000basedr8-full' | '400000basecr8-full' | 'fec-llrs' | '100000basekr-full' | '100000basesr-full' | '100000baselr-er-fr-full' | '100000basecr-full' | '100000basedr-full' | '200000basekr2-full' | '200000basesr2-full' | '200000baselr2-er2-fr2-full' | '200000basedr2-full' | '200000basecr2-full' | '400000basekr4-full' | '400000basesr4-full' | '400000baselr4-er4-fr4-full' | '400000basedr4-full' | '400000basecr4-full' | '100basefx-half' | '100basefx-full' | '10baset1l-full' | '800000basecr8-full' | '800000basekr8-full' | '800000basedr8-full' | '800000basedr8-2-full' | '800000basesr8-full' | '800000basevr8-full' | '10baset1s-full' | '10baset1s-half' | '10baset1s-p2mp-half' | '10baset1brr-full' | '200000basecr-full' | '200000basekr-full' | '200000basedr-full' | '200000basedr-2-full' | '200000basesr-full' | '200000basevr-full' | '400000basecr2-full' | '400000basekr2-full' | '400000basedr2-full' | '400000basedr2-2-full' | '400000basesr2-full' | '400000basevr2-full' | '800000basecr4-full' | '800000basekr4-full' | '800000basedr4-full' | '800000basedr4-2-full' | '800000basesr4-full' | '800000basevr4-full';
+
+/** Physical connector of the device (linkinfo.port). */
+export type Port = 'tp' | 'aui' | 'mii' | 'fibre' | 'bnc' | 'da' | 'none' | 'other';
+
+/** MDI or MDI-X pin assignment of a twisted-pair port, as status and as control. */
+export type TpMdi = 'mdi-invalid' | 'mdi' | 'mdi-x' | 'mdi-auto';
+
+/** Whether the PHY is in the same package as the MAC. */
+export type Transceiver = 'internal' | 'external';
+
+export type Autoneg = 'disable' | 'enable';
+
+export type Duplex = 'half' | 'full' | 'unknown';
+
+/** Requested master/slave role of a BASE-T1 port. */
+export type MasterSlaveCfg = 'unsupported' | 'unknown' | 'master-preferred' | 'slave-preferred' | 'master-force' | 'slave-force';
+
+/** Resolved master/slave role of a BASE-T1 port. */
+export type MasterSlaveState = 'unsupported' | 'unknown' | 'master' | 'slave' | 'err';
+
+/** How the PHY adapts its line rate to a slower or faster MAC interface. */
+export type RateMatching = 'none' | 'pause' | 'crs' | 'open-loop';
+
+/** Why the link is down or degraded; each state may have its own substate enum below. */
+export type LinkExtState = 'autoneg' | 'link-training-failure' | 'link-logical-mismatch' | 'bad-signal-integrity' | 'no-cable' | 'cable-issue' | 'eeprom-issue' | 'calibration-failure' | 'power-budget-exceeded' | 'overheat' | 'module';
+
+export type LinkExtSubstateAutoneg = 'no-partner-detected' | 'ack-not-received' | 'next-page-exchange-failed' | 'no-partner-detected-force-mode' | 'fec-mismatch-during-override' | 'no-hcd';
+
+export type LinkExtSubstateLinkTraining = 'kr-frame-lock-not-acquired' | 'kr-link-inhibit-timeout' | 'kr-link-partner-did-not-set-receiver-ready' | 'remote-fault';
+
+export type LinkExtSubstateLinkLogicalMismatch = 'pcs-did-not-acquire-block-lock' | 'pcs-did-not-acquire-am-lock' | 'pcs-did-not-get-align-status' | 'fc-fec-is-not-locked' | 'rs-fec-is-not-locked';
+
+export type LinkExtSubstateBadSignalIntegrity = 'large-number-of-physical-errors' | 'unsupported-rate' | 'serdes-reference-clock-lost' | 'serdes-alos';
+
+export type LinkExtSubstateCableIssue = 'unsupported-cable' | 'cable-test-failure';
+
+export type LinkExtSubstateModule = 'cmis-not-ready';
+
+/** Wake-on-LAN triggers; bit i of the wol.modes bit set is entry i. */
+export type WolMode = 'phy' | 'ucast' | 'mcast' | 'bcast' | 'arp' | 'magic' | 'magicsecure' | 'filter';
+
+/**
+ * Timestamping capabilities (tsinfo.timestamping bits). opt-id-tcp, opt-rx-filter and
+ * tx-completion are newer than the 6.1 headers.
+ */
+export type SofTimestamping = 'tx-hardware' | 'tx-software' | 'rx-hardware' | 'rx-software' | 'software' | 'sys-hardware' | 'raw-hardware' | 'opt-id' | 'tx-sched' | 'tx-ack' | 'opt-cmsg' | 'opt-tsonly' | 'opt-stats' | 'opt-pktinfo' | 'opt-tx-swhw' | 'bind-phc' | 'opt-id-tcp' | 'opt-rx-filter' | 'tx-completion';
+
+/** Hardware transmit timestamping modes; bit indexes of the tx-types bit sets. */
+export type HwtstampTxType = 'off' | 'on' | 'onestep-sync' | 'onestep-p2p';
+
+/** Which received packets get a hardware timestamp; bit indexes of the rx-filters bit sets. */
+export type HwtstampRxFilter = 'none' | 'all' | 'some' | 'ptp-v1-l4-event' | 'ptp-v1-l4-sync' | 'ptp-v1-l4-delay-req' | 'ptp-v2-l4-event' | 'ptp-v2-l4-sync' | 'ptp-v2-l4-delay-req' | 'ptp-v2-l2-event' | 'ptp-v2-l2-sync' | 'ptp-v2-l2-delay-req' | 'ptp-v2-event' | 'ptp-v2-sync' | 'ptp-v2-delay-req' | 'ntp-all';
+
+/** Hardware timestamping flags (tsconfig.hwtstamp-flags bits). */
+export type HwtstampFlag = 'bonded-phc-index';
+
+/** Where a hardware timestamp is taken. Newer than the 6.1 headers. */
 export type HwtstampSource = 'netdev' | 'phylib';
 
-/** PSE event list for the PSE controller */
+/** Precision of a hardware timestamp provider. Newer than the 6.1 headers. */
+export type HwtstampProviderQualifier = 'precise' | 'approx';
+
+/** Outcome of a cable test on one pair. The last three are newer than the 6.1 headers. */
+export type CableResultCode = 'unspec' | 'ok' | 'open' | 'same-short' | 'cross-short' | 'impedance-mismatch' | 'noise' | 'resolution-not-possible';
+
+export type CablePair = 'a' | 'b' | 'c' | 'd';
+
+/** Which diagnostic produced a cable test result. Newer than the 6.1 headers. */
+export type CableInfSrc = 'unspec' | 'tdr' | 'alcd';
+
+export type CableTestNtfStatus = 'unspec' | 'started' | 'completed';
+
+/**
+ * Groups of standard statistics (stats.groups bits, stats-grp.id); the kernel's
+ * `stats-std` string set names them. phy is newer than the 6.1 headers.
+ */
+export type StatsGrp = 'eth-phy' | 'eth-mac' | 'eth-ctrl' | 'rmon' | 'phy';
+
+/** Counters of the eth-phy group (IEEE 802.3 clause 30.3.2), string set stats-eth-phy. */
+export type StatsEthPhy = '5-sym-err';
+
+/**
+ * Counters of the eth-mac group (IEEE 802.3 clause 30.3.1), string set stats-eth-mac. The
+ * number in each name is the counter's clause 30.3.1.1 subsection.
+ */
+export type StatsEthMac = '2-tx-pkt' | '3-single-col' | '4-multi-col' | '5-rx-pkt' | '6-fcs-err' | '7-align-err' | '8-tx-bytes' | '9-tx-defer' | '10-late-col' | '11-xs-col' | '12-tx-int-err' | '13-cs-err' | '14-rx-bytes' | '15-rx-int-err' | '18-tx-mcast' | '19-tx-bcast' | '20-xs-defer' | '21-rx-mcast' | '22-rx-bcast' | '23-ir-len-err' | '24-oor-len' | '25-too-long-err';
+
+/** Counters of the eth-ctrl group (MAC control frames), string set stats-eth-ctrl. */
+export type StatsEthCtrl = '3-tx' | '4-rx' | '5-rx-unsup';
+
+/**
+ * Counters of the rmon group (RFC 2819), string set stats-rmon. The size histograms of
+ * this group come in stats-grp.hist-rx and hist-tx instead.
+ */
+export type StatsRmon = 'undersize' | 'oversize' | 'frag' | 'jabber';
+
+/** Counters of the phy group, string set stats-phy. Newer than the 6.1 headers. */
+export type StatsPhy = 'rx-pkts' | 'rx-bytes' | 'rx-errors' | 'tx-pkts' | 'tx-bytes' | 'tx-errors';
+
+/**
+ * Which MAC a statistics request reads on a device with a MAC merge layer: both (the
+ * aggregate), the express MAC or the preemptible MAC. Newer than the 6.1 headers.
+ */
+export type MacStatsSrc = 'aggregate' | 'emac' | 'pmac';
+
+export type ModulePowerModePolicy = 'high' | 'auto';
+
+export type ModulePowerMode = 'low' | 'high';
+
+/** Administrative state of a PoDL (power over data lines) PSE. */
+export type PodlPseAdminState = 'unknown' | 'disabled' | 'enabled';
+
+/** Power detection status of a PoDL PSE (IEEE 802.3 30.15.1.1.3). */
+export type PodlPsePwDStatus = 'unknown' | 'disabled' | 'searching' | 'delivering' | 'sleep' | 'idle' | 'error';
+
+/** Administrative state of a clause 33 (PoE) PSE. Newer than the 6.1 headers. */
+export type C33PseAdminState = 'unknown' | 'disabled' | 'enabled';
+
+/** Power detection status of a clause 33 PSE. Newer than the 6.1 headers. */
+export type C33PsePwDStatus = 'unknown' | 'disabled' | 'searching' | 'delivering' | 'test' | 'fault' | 'otherfault';
+
+/** Why a clause 33 PSE port is not delivering power. Newer than the 6.1 headers. */
+export type C33PseExtState = 'error-condition' | 'mr-mps-valid' | 'mr-pse-enable' | 'option-detect-ted' | 'option-vport-lim' | 'ovld-detected' | 'pd-dll-power-type' | 'power-not-available' | 'short-detected';
+
+/** Values of c33-pse-ext-substate when c33-pse-ext-state is error-condition. */
+export type C33PseExtSubstateErrorCondition = 'non-existing-port' | 'undefined-port' | 'internal-hw-fault' | 'comm-error-after-force-on' | 'unknown-port-status' | 'host-crash-turn-off' | 'host-crash-force-shutdown' | 'config-change' | 'detected-over-temp';
+
+/** Values of c33-pse-ext-substate when c33-pse-ext-state is mr-mps-valid. */
+export type C33PseExtSubstateMrMpsValid = 'detected-underload' | 'connection-open';
+
+/** Values of c33-pse-ext-substate when c33-pse-ext-state is mr-pse-enable. */
+export type C33PseExtSubstateMrPseEnable = 'disable-pin-active';
+
+/** Values of c33-pse-ext-substate when c33-pse-ext-state is option-detect-ted. */
+export type C33PseExtSubstateOptionDetectTed = 'det-in-process' | 'connection-check-error';
+
+/** Values of c33-pse-ext-substate when c33-pse-ext-state is option-vport-lim. */
+export type C33PseExtSubstateOptionVportLim = 'high-voltage' | 'low-voltage' | 'voltage-injection';
+
+/** Values of c33-pse-ext-substate when c33-pse-ext-state is ovld-detected. */
+export type C33PseExtSubstateOvldDetected = 'overload';
+
+/** Values of c33-pse-ext-substate when c33-pse-ext-state is power-not-available. */
+export type C33PseExtSubstatePowerNotAvailable = 'budget-exceeded' | 'port-pw-limit-exceeds-controller-budget' | 'pd-request-exceeds-port-limit' | 'hw-pw-limit';
+
+/** Values of c33-pse-ext-substate when c33-pse-ext-state is short-detected. */
+export type C33PseExtSubstateShortDetected = 'short-condition';
+
+/**
+ * Events a PSE controller reports in pse-ntf. The c33 ones describe the detection,
+ * classification and disconnection of a powered device. Newer than the 6.1 headers.
+ */
 export type PseEvent = 'pse-event-over-current' | 'pse-event-over-temp' | 'c33-pse-event-detection' | 'c33-pse-event-classification' | 'c33-pse-event-disconnection' | 'pse-event-over-budget' | 'pse-event-sw-pw-control-error';
 
-/** RSS hash function transformations. */
+/** State of the MAC merge layer's verification handshake. Newer than the 6.1 headers. */
+export type MmVerifyStatus = 'unknown' | 'initial' | 'verifying' | 'succeeded' | 'failed' | 'disabled';
+
+/** Progress of a module firmware update. Newer than the 6.1 headers. */
+export type ModuleFwFlashStatus = 'started' | 'in-progress' | 'completed' | 'error';
+
+/** What a PHY is attached to. Newer than the 6.1 headers. */
+export type PhyUpstream = 'mac' | 'phy';
+
+/**
+ * RSS hash functions (rss.hfunc); bit i is entry i of the kernel's `rss-hash-funcs` string
+ * set ("toeplitz", "xor", "crc32"). The kernel calls them ETH_RSS_HASH_TOP, _XOR and _CRC32
+ * internally; the uAPI headers have no constants for them.
+ */
+export type RssHashFunc = 'top' | 'xor' | 'crc32';
+
+/**
+ * Transformations of the packet fields before RSS hashing, so both directions of a flow
+ * hash alike. Newer than the 6.1 headers.
+ */
 export type InputXfrm = 'sym-xor' | 'sym-or-xor';
 
-export type RxfhFields = 'l2da' | 'vlan' | 'l3-proto' | 'ip-src' | 'ip-dst' | 'l4-b-0-1' | 'l4-b-2-3' | 'gtp-teid' | 'ip6-fl' | 'discard';
+/**
+ * Packet fields an RSS flow hash covers (values of the flow-hash nest). gtp-teid is newer
+ * than the 6.1 headers.
+ */
+export type RxhFields = 'l2da' | 'vlan' | 'l3-proto' | 'ip-src' | 'ip-dst' | 'l4-b-0-1' | 'l4-b-2-3' | 'gtp-teid' | 'ip6-fl' | 'discard';
 
+/**
+ * The rxh-fields bits flow types without an IPv6 header take (all but ip6-fl), for the
+ * kernel's validation of those attributes.
+ */
+export type RxhFieldsNoIp6 = 'l2da' | 'vlan' | 'l3-proto' | 'ip-src' | 'ip-dst' | 'l4-b-0-1' | 'l4-b-2-3' | 'gtp-teid' | 'discard';
+
+/**
+ * Names the device a request is about, and the one a reply or notification describes. A
+ * request gives dev-index or dev-name (both must then agree); a dump with no device covers
+ * every device.
+ */
 export interface HeaderAttrs {
   devIndex?: number;
   devName?: string;
   flags?: Array<HeaderFlags | number>;
+  /**
+   * Which PHY of the link a PHY-related request is about (see phy-get); without it the
+   * device's own PHY. Newer than the 6.1 headers.
+   */
   phyIndex?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** One bit of a verbose bit set, named by index or by name (or both, in replies). */
 export interface BitsetBitAttrs {
   index?: number;
   name?: string;
+  /** Present when the bit is set (when the bit set has a mask). */
   value?: true;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -53,8 +244,15 @@ export interface BitsetBitsAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/**
+ * A bit set of arbitrary length, in one of two forms. Compact: size plus value (and mask)
+ * bitmaps of 32-bit host-order words, least significant word first. Verbose: a list of bits.
+ * Without nomask it is a value/mask pair (in requests: change the masked bits only); with
+ * nomask a plain list of the bits that are set.
+ */
 export interface BitsetAttrs {
   nomask?: true;
+  /** Number of meaningful bits. */
   size?: number;
   bits?: BitsetBitsAttrs;
   value?: Uint8Array;
@@ -74,9 +272,9 @@ export interface StringsAttrs {
 }
 
 export interface StringsetAttrs {
-  id?: number;
+  id?: Stringset | number;
   count?: number;
-  strings?: StringsAttrs[];
+  strings?: StringsAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -87,13 +285,89 @@ export interface StringsetsAttrs {
 
 export interface StrsetAttrs {
   header?: HeaderAttrs;
+  /** In requests, the sets wanted (by id); without it, every set of the kind asked for. */
   stringsets?: StringsetsAttrs;
+  /** Reply with the number of strings of each set, not the strings. */
   countsOnly?: true;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoAttrs {
+  header?: HeaderAttrs;
+  port?: Port | number;
+  /** MDIO address of the PHY. */
+  phyaddr?: number;
+  tpMdix?: TpMdi | number;
+  tpMdixCtrl?: TpMdi | number;
+  transceiver?: Transceiver | number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkmodesAttrs {
+  header?: HeaderAttrs;
+  autoneg?: Autoneg | number;
+  /** Link modes (link-mode bits); value is what is advertised, mask what is supported. */
+  ours?: BitsetAttrs;
+  /** Link modes the link partner advertises, a list without mask. */
+  peer?: BitsetAttrs;
+  /** Mb/s; 0xffffffff when unknown. */
+  speed?: number;
+  duplex?: Duplex | number;
+  masterSlaveCfg?: MasterSlaveCfg | number;
+  masterSlaveState?: MasterSlaveState | number;
+  lanes?: number;
+  rateMatching?: RateMatching | number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkstateAttrs {
+  header?: HeaderAttrs;
+  /** Carrier, 1 when up. */
+  link?: number;
+  /** Signal quality index, from 0 to sqi-max. */
+  sqi?: number;
+  sqiMax?: number;
+  extState?: LinkExtState | number;
+  /** Detail of ext-state; its values depend on the state (link-ext-substate-* enums). */
+  extSubstate?: number;
+  /** How many times the link went down. Newer than the 6.1 headers. */
+  extDownCnt?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface DebugAttrs {
+  header?: HeaderAttrs;
+  /** Driver message classes enabled (string set msg-classes). */
+  msgmask?: BitsetAttrs;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface WolAttrs {
+  header?: HeaderAttrs;
+  /** Wake-on-LAN triggers (wol-mode bits); value enabled, mask supported. */
+  modes?: BitsetAttrs;
+  /** SecureOn password, 6 bytes; only shown to privileged callers. */
+  sopass?: Uint8Array;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** Netdev feature bits, named by the `features` string set. */
+export interface FeaturesAttrs {
+  header?: HeaderAttrs;
+  /** Features the user may change. */
+  hw?: BitsetAttrs;
+  /** Features the user asked for; in a set reply, the requested bits that did not take. */
+  wanted?: BitsetAttrs;
+  /** Features in effect; in a set reply, the bits that changed. */
+  active?: BitsetAttrs;
+  /** Features that can never change. */
+  nochange?: BitsetAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface PrivflagsAttrs {
   header?: HeaderAttrs;
+  /** Driver private flags, named by the device's priv-flags string set. */
   flags?: BitsetAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -112,100 +386,13 @@ export interface RingsAttrs {
   tcpDataSplit?: TcpDataSplit | number;
   cqeSize?: number;
   txPush?: number;
+  /** Newer than the 6.1 headers, like every attribute after it. */
   rxPush?: number;
   txPushBufLen?: number;
   txPushBufLenMax?: number;
+  /** Packet size above which header/data split applies. */
   hdsThresh?: number;
   hdsThreshMax?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-/** MAC Merge (802.3) */
-export interface MmStatAttrs {
-  /** aMACMergeFrameAssErrorCount */
-  reassemblyErrors?: bigint;
-  /** aMACMergeFrameSmdErrorCount */
-  smdErrors?: bigint;
-  /** aMACMergeFrameAssOkCount */
-  reassemblyOk?: bigint;
-  /** aMACMergeFragCountRx */
-  rxFragCount?: bigint;
-  /** aMACMergeFragCountTx */
-  txFragCount?: bigint;
-  /** aMACMergeHoldCount */
-  holdCount?: bigint;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface MmAttrs {
-  header?: HeaderAttrs;
-  pmacEnabled?: number;
-  txEnabled?: number;
-  txActive?: number;
-  txMinFragSize?: number;
-  rxMinFragSize?: number;
-  verifyEnabled?: number;
-  verifyStatus?: number;
-  verifyTime?: number;
-  maxVerifyTime?: number;
-  stats?: MmStatAttrs;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoAttrs {
-  header?: HeaderAttrs;
-  port?: number;
-  phyaddr?: number;
-  tpMdix?: number;
-  tpMdixCtrl?: number;
-  transceiver?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkmodesAttrs {
-  header?: HeaderAttrs;
-  autoneg?: number;
-  ours?: BitsetAttrs;
-  peer?: BitsetAttrs;
-  speed?: number;
-  duplex?: number;
-  masterSlaveCfg?: number;
-  masterSlaveState?: number;
-  lanes?: number;
-  rateMatching?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkstateAttrs {
-  header?: HeaderAttrs;
-  link?: number;
-  sqi?: number;
-  sqiMax?: number;
-  extState?: number;
-  extSubstate?: number;
-  extDownCnt?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface DebugAttrs {
-  header?: HeaderAttrs;
-  msgmask?: BitsetAttrs;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface WolAttrs {
-  header?: HeaderAttrs;
-  modes?: BitsetAttrs;
-  sopass?: Uint8Array;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface FeaturesAttrs {
-  header?: HeaderAttrs;
-  hw?: BitsetAttrs;
-  wanted?: BitsetAttrs;
-  active?: BitsetAttrs;
-  nochange?: BitsetAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -222,6 +409,7 @@ export interface ChannelsAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** One step of a dynamic interrupt moderation profile. Newer than the 6.1 headers. */
 export interface IrqModerationAttrs {
   usec?: number;
   pkts?: number;
@@ -229,6 +417,7 @@ export interface IrqModerationAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** A dynamic interrupt moderation profile. Newer than the 6.1 headers. */
 export interface ProfileAttrs {
   irqModeration?: IrqModerationAttrs[];
   $unknown?: { type: number; data: Uint8Array }[];
@@ -260,21 +449,18 @@ export interface CoalesceAttrs {
   rateSampleInterval?: number;
   useCqeModeTx?: number;
   useCqeModeRx?: number;
+  /** Newer than the 6.1 headers, like every attribute after it. */
   txAggrMaxBytes?: number;
   txAggrMaxFrames?: number;
   txAggrTimeUsecs?: number;
   rxProfile?: ProfileAttrs;
   txProfile?: ProfileAttrs;
-  rxCqeFrames?: number;
-  rxCqeNsecs?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface PauseStatAttrs {
   txFrames?: bigint;
   rxFrames?: bigint;
-  /** TX pause storm event count. Increments each time device detects that its pause assertion condition has been true for too long for normal operation. As a result, the device has temporarily disabled its own Pause TX function to protect the network from itself. This counter should never increment under normal overload conditions; it indicates catastrophic failure like an OS crash. The rate of incrementing is implementation specific. */
-  txPauseStormEvents?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -283,13 +469,16 @@ export interface PauseAttrs {
   autoneg?: number;
   rx?: number;
   tx?: number;
+  /** Pause frame counters, when the request header asked for stats. */
   stats?: PauseStatAttrs;
-  statsSrc?: number;
+  /** Newer than the 6.1 headers. */
+  statsSrc?: MacStatsSrc | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface EeeAttrs {
   header?: HeaderAttrs;
+  /** Link modes (link-mode bits) with EEE; value advertised, mask supported. */
   modesOurs?: BitsetAttrs;
   modesPeer?: BitsetAttrs;
   active?: number;
@@ -299,6 +488,7 @@ export interface EeeAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Hardware timestamping counters. Newer than the 6.1 headers. */
 export interface TsStatAttrs {
   txPkts?: bigint;
   txLost?: bigint;
@@ -307,45 +497,55 @@ export interface TsStatAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** A hardware timestamp provider, a PTP clock. Newer than the 6.1 headers. */
 export interface TsHwtstampProviderAttrs {
+  /** PHC index. */
   index?: number;
-  qualifier?: number;
+  qualifier?: HwtstampProviderQualifier | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface TsinfoAttrs {
   header?: HeaderAttrs;
+  /** Timestamping capabilities (sof-timestamping bits), a list. */
   timestamping?: BitsetAttrs;
+  /** Hardware transmit timestamping modes (hwtstamp-tx-type bits), a list. */
   txTypes?: BitsetAttrs;
+  /** Hardware receive filters (hwtstamp-rx-filter bits), a list. */
   rxFilters?: BitsetAttrs;
+  /** The PTP hardware clock, /dev/ptpN; absent when there is none. */
   phcIndex?: number;
+  /** Newer than the 6.1 headers, like every attribute after it. */
   stats?: TsStatAttrs;
+  /** In a request, the provider to describe; in a reply, the one described. */
   hwtstampProvider?: TsHwtstampProviderAttrs;
   hwtstampSource?: HwtstampSource | number;
+  /** The PHY that timestamps, when hwtstamp-source is phylib. */
   hwtstampPhyindex?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface CableResultAttrs {
-  /** ETHTOOL_A_CABLE_PAIR */
-  pair?: number;
-  /** ETHTOOL_A_CABLE_RESULT_CODE */
-  code?: number;
-  /** ETHTOOL_A_CABLE_INF_SRC */
-  src?: number;
+  pair?: CablePair | number;
+  code?: CableResultCode | number;
+  /** Newer than the 6.1 headers. */
+  src?: CableInfSrc | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface CableFaultLengthAttrs {
-  pair?: number;
+  pair?: CablePair | number;
+  /** Distance to the fault, in centimetres. */
   cm?: number;
-  src?: number;
+  /** Newer than the 6.1 headers. */
+  src?: CableInfSrc | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Cable test results, any number of each, in any order. */
 export interface CableNestAttrs {
-  result?: CableResultAttrs;
-  faultLength?: CableFaultLengthAttrs;
+  result?: CableResultAttrs[];
+  faultLength?: CableFaultLengthAttrs[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -356,24 +556,18 @@ export interface CableTestAttrs {
 
 export interface CableTestNtfAttrs {
   header?: HeaderAttrs;
-  /** _STARTED/_COMPLETE */
-  status?: number;
+  status?: CableTestNtfStatus | number;
+  /** The results, in the notification that says the test completed. */
   nest?: CableNestAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Where and how finely to sample a raw TDR test; distances in centimetres. */
 export interface CableTestTdrCfgAttrs {
   first?: number;
   last?: number;
   step?: number;
-  pair?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface CableTestTdrNtfAttrs {
-  header?: HeaderAttrs;
-  status?: number;
-  nest?: CableNestAttrs;
+  pair?: CablePair | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -383,21 +577,60 @@ export interface CableTestTdrAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+export interface CableAmplitudeAttrs {
+  pair?: CablePair | number;
+  /** Reflected amplitude in millivolts (the C constant is spelt ETHTOOL_A_CABLE_AMPLITUDE_mV). */
+  mv?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface CablePulseAttrs {
+  /** Amplitude of the pulse sent, in millivolts (C name ETHTOOL_A_CABLE_PULSE_mV). */
+  mv?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** The sampling steps the PHY actually used, distances in centimetres. */
+export interface CableStepAttrs {
+  firstDistance?: number;
+  lastDistance?: number;
+  stepDistance?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** Raw TDR samples; a step, then the amplitudes measured at it, and so on. */
+export interface CableTdrNestAttrs {
+  step?: CableStepAttrs[];
+  amplitude?: CableAmplitudeAttrs[];
+  pulse?: CablePulseAttrs[];
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface CableTestTdrNtfAttrs {
+  header?: HeaderAttrs;
+  status?: CableTestNtfStatus | number;
+  nest?: CableTdrNestAttrs;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
 export interface TunnelUdpEntryAttrs {
   port?: number;
   type?: UdpTunnelType | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** One of the device's tables of offloaded UDP tunnel ports. */
 export interface TunnelUdpTableAttrs {
+  /** Number of ports the table holds. */
   size?: number;
+  /** Tunnel types the table takes (udp-tunnel-type bits, string set udp-tunnel-types). */
   types?: BitsetAttrs;
   entry?: TunnelUdpEntryAttrs[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface TunnelUdpAttrs {
-  table?: TunnelUdpTableAttrs;
+  table?: TunnelUdpTableAttrs[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -407,35 +640,46 @@ export interface TunnelInfoAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface FecHistAttrs {
-  /** Low bound of FEC bin (inclusive) */
-  binLow?: number;
-  /** High bound of FEC bin (inclusive) */
-  binHigh?: number;
-  /** Error count in the bin (optional if per-lane values exist) */
-  binVal?: bigint;
-  /** An array of per-lane error counters in the bin (optional) */
-  binValPerLane?: bigint[];
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
+/**
+ * FEC counters. Each is an array of u64: the total for the link, then one per lane when
+ * the driver counts per lane.
+ */
 export interface FecStatAttrs {
   corrected?: bigint[];
   uncorr?: bigint[];
   corrBits?: bigint[];
+  /**
+   * One bin of the histogram of FEC errors per codeword, when the driver keeps one. Newer
+   * than the 6.1 headers.
+   */
   hist?: FecHistAttrs[];
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** A bin of the FEC error histogram, the codewords with bin-low to bin-high errors. */
+export interface FecHistAttrs {
+  binLow?: number;
+  binHigh?: number;
+  /** Codewords counted in the bin, over all lanes. */
+  binVal?: bigint;
+  /** The same count per lane, an array of u64, when the driver counts per lane. */
+  binValPerLane?: bigint[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface FecAttrs {
   header?: HeaderAttrs;
+  /** FEC modes configured, as link-mode bits (fec-none, fec-rs, fec-baser, fec-llrs). */
   modes?: BitsetAttrs;
+  /** 1 when the FEC mode follows what the cable or module calls for. */
   auto?: number;
-  active?: number;
+  /** The FEC mode in use, as a link-mode bit index. */
+  active?: LinkMode | number;
   stats?: FecStatAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** A read of a transceiver module's EEPROM, by page, bank and I2C address. */
 export interface ModuleEepromAttrs {
   header?: HeaderAttrs;
   offset?: number;
@@ -447,20 +691,42 @@ export interface ModuleEepromAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** One group of standard statistics. */
 export interface StatsGrpAttrs {
-  id?: number;
-  ssId?: number;
-  stat?: bigint;
-  histRx?: StatsGrpHistAttrs;
-  histTx?: StatsGrpHistAttrs;
+  id?: StatsGrp | number;
+  /** The string set that names this group's counters. */
+  ssId?: Stringset | number;
+  /**
+   * One counter. The nest holds a single u64 attribute whose type is the counter's index
+   * in the group (stats-eth-mac etc., or entry ss-id of the string set), so its meaning
+   * depends on id and the nest has no fixed attribute set.
+   */
+  stat?: StatsGrpStatAttrs[];
+  /** One bucket of the received frame size histogram (rmon group). */
+  histRx?: StatsGrpHistAttrs[];
+  /** One bucket of the transmitted frame size histogram (rmon group). */
+  histTx?: StatsGrpHistAttrs[];
+  /** Smallest frame size counted by the bucket. */
   histBktLow?: number;
+  /** Largest frame size counted by the bucket. */
   histBktHi?: number;
   histVal?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/**
+ * The inside of stats-grp.stat: one u64 attribute whose type is a counter index of the
+ * group (from 0, so no attribute of it can be named here). Decoders keep it as an unknown
+ * attribute; read its type and its 8 bytes as a u64.
+ */
+export interface StatsGrpStatAttrs {
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
 export interface StatsGrpHistAttrs {
+  /** Smallest frame size counted by the bucket. */
   histBktLow?: number;
+  /** Largest frame size counted by the bucket. */
   histBktHi?: number;
   histVal?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
@@ -468,192 +734,233 @@ export interface StatsGrpHistAttrs {
 
 export interface StatsAttrs {
   header?: HeaderAttrs;
+  /** The groups wanted (stats-grp bits, string set stats-std). */
   groups?: BitsetAttrs;
-  grp?: StatsGrpAttrs;
-  src?: number;
+  grp?: StatsGrpAttrs[];
+  /** Newer than the 6.1 headers. */
+  src?: MacStatsSrc | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface PhcVclocksAttrs {
   header?: HeaderAttrs;
+  /** Number of virtual PTP clocks on the device's PHC. */
   num?: number;
+  /** Their PHC indexes, an array of s32. */
   index?: number[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface ModuleAttrs {
   header?: HeaderAttrs;
-  powerModePolicy?: number;
-  powerMode?: number;
+  powerModePolicy?: ModulePowerModePolicy | number;
+  powerMode?: ModulePowerMode | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** A range of power limits a clause 33 PSE port accepts, in milliwatts. */
 export interface C33PsePwLimitAttrs {
   min?: number;
   max?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/**
+ * Power sourcing equipment: PoDL (power over data lines, podl-*) and clause 33 PoE
+ * (c33-*). Their C constants are ETHTOOL_A_PODL_PSE_* and ETHTOOL_A_C33_PSE_*, hence the
+ * attribute-level prefixes. Attributes after podl-pse-pw-d-status are newer than the 6.1
+ * headers.
+ */
 export interface PseAttrs {
   header?: HeaderAttrs;
-  podlPseAdminState?: number;
-  podlPseAdminControl?: number;
-  podlPsePwDStatus?: number;
-  c33PseAdminState?: number;
-  c33PseAdminControl?: number;
-  c33PsePwDStatus?: number;
+  podlPseAdminState?: PodlPseAdminState | number;
+  podlPseAdminControl?: PodlPseAdminState | number;
+  podlPsePwDStatus?: PodlPsePwDStatus | number;
+  c33PseAdminState?: C33PseAdminState | number;
+  c33PseAdminControl?: C33PseAdminState | number;
+  c33PsePwDStatus?: C33PsePwDStatus | number;
   c33PsePwClass?: number;
+  /** Power delivered, in milliwatts. */
   c33PseActualPw?: number;
   c33PseExtState?: C33PseExtState | number;
+  /** Detail of c33-pse-ext-state; its values depend on the state. */
   c33PseExtSubstate?: number;
+  /** Power limit of the port, in milliwatts. */
   c33PseAvailPwLimit?: number;
   c33PsePwLimitRanges?: C33PsePwLimitAttrs[];
-  psePwDId?: number;
-  psePrioMax?: number;
-  psePrio?: number;
+  /** Index of the power domain the port belongs to. */
+  pwDId?: number;
+  prioMax?: number;
+  /** Priority of the port when the power budget runs short. */
+  prio?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /**
- * Flow types, corresponding to those defined in the old
- * ethtool header for RXFH and RXNFC as ${PROTO}_FLOW.
- * The values are not matching the old ones to avoid carrying
- * into Netlink the IP_USER_FLOW vs IPV4_FLOW vs IPV4_USER_FLOW confusion.
+ * Fields hashed per flow type (each an rxh-fields value), inside rss.flow-hash. Newer than
+ * the 6.1 headers.
  */
 export interface FlowAttrs {
-  ether?: Array<RxfhFields | bigint>;
-  ip4?: Array<RxfhFields | bigint>;
-  ip6?: Array<RxfhFields | bigint>;
-  tcp4?: Array<RxfhFields | bigint>;
-  tcp6?: Array<RxfhFields | bigint>;
-  udp4?: Array<RxfhFields | bigint>;
-  udp6?: Array<RxfhFields | bigint>;
-  sctp4?: Array<RxfhFields | bigint>;
-  sctp6?: Array<RxfhFields | bigint>;
-  ah4?: Array<RxfhFields | bigint>;
-  ah6?: Array<RxfhFields | bigint>;
-  esp4?: Array<RxfhFields | bigint>;
-  esp6?: Array<RxfhFields | bigint>;
-  ahEsp4?: Array<RxfhFields | bigint>;
-  ahEsp6?: Array<RxfhFields | bigint>;
-  gtpu4?: Array<RxfhFields | bigint>;
-  gtpu6?: Array<RxfhFields | bigint>;
-  gtpc4?: Array<RxfhFields | bigint>;
-  gtpc6?: Array<RxfhFields | bigint>;
-  gtpcTeid4?: Array<RxfhFields | bigint>;
-  gtpcTeid6?: Array<RxfhFields | bigint>;
-  gtpuEh4?: Array<RxfhFields | bigint>;
-  gtpuEh6?: Array<RxfhFields | bigint>;
-  gtpuUl4?: Array<RxfhFields | bigint>;
-  gtpuUl6?: Array<RxfhFields | bigint>;
-  gtpuDl4?: Array<RxfhFields | bigint>;
-  gtpuDl6?: Array<RxfhFields | bigint>;
+  ether?: Array<RxhFields | bigint>;
+  ip4?: Array<RxhFields | bigint>;
+  ip6?: Array<RxhFields | bigint>;
+  tcp4?: Array<RxhFields | bigint>;
+  tcp6?: Array<RxhFields | bigint>;
+  udp4?: Array<RxhFields | bigint>;
+  udp6?: Array<RxhFields | bigint>;
+  sctp4?: Array<RxhFields | bigint>;
+  sctp6?: Array<RxhFields | bigint>;
+  ah4?: Array<RxhFields | bigint>;
+  ah6?: Array<RxhFields | bigint>;
+  esp4?: Array<RxhFields | bigint>;
+  esp6?: Array<RxhFields | bigint>;
+  ahEsp4?: Array<RxhFields | bigint>;
+  ahEsp6?: Array<RxhFields | bigint>;
+  gtpu4?: Array<RxhFields | bigint>;
+  gtpu6?: Array<RxhFields | bigint>;
+  gtpc4?: Array<RxhFields | bigint>;
+  gtpc6?: Array<RxhFields | bigint>;
+  gtpcTeid4?: Array<RxhFields | bigint>;
+  gtpcTeid6?: Array<RxhFields | bigint>;
+  gtpuEh4?: Array<RxhFields | bigint>;
+  gtpuEh6?: Array<RxhFields | bigint>;
+  gtpuUl4?: Array<RxhFields | bigint>;
+  gtpuUl6?: Array<RxhFields | bigint>;
+  gtpuDl4?: Array<RxhFields | bigint>;
+  gtpuDl6?: Array<RxhFields | bigint>;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Receive side scaling. Newer than the 6.1 headers. */
 export interface RssAttrs {
   header?: HeaderAttrs;
+  /** Additional RSS context; 0 or absent is the device's default one. */
   context?: number;
-  hfunc?: number;
+  hfunc?: Array<RssHashFunc | number>;
+  /** Indirection table, an array of u32 queue numbers. */
   indir?: number[];
+  /** Hash key. */
   hkey?: Uint8Array;
   inputXfrm?: Array<InputXfrm | number>;
+  /** In a dump request, the first context to list. */
   startContext?: number;
   flowHash?: FlowAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/**
+ * Physical layer collision avoidance (IEEE 802.3cg) of a 10BASE-T1S multidrop link. Newer
+ * than the 6.1 headers.
+ */
 export interface PlcaAttrs {
   header?: HeaderAttrs;
+  /** Version of the Open Alliance PLCA register map the PHY implements. */
   version?: number;
   enabled?: number;
+  /** 1 when the PLCA function is up (beacons seen or sent). */
   status?: number;
   nodeCnt?: number;
   nodeId?: number;
+  /** Transmit opportunity timer, in bit times. */
   toTmr?: number;
   burstCnt?: number;
   burstTmr?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** MAC merge layer counters (IEEE 802.3 clause 30.14). */
+export interface MmStatAttrs {
+  reassemblyErrors?: bigint;
+  smdErrors?: bigint;
+  reassemblyOk?: bigint;
+  rxFragCount?: bigint;
+  txFragCount?: bigint;
+  holdCount?: bigint;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** MAC merge layer (frame preemption, IEEE 802.3 clause 99). Newer than the 6.1 headers. */
+export interface MmAttrs {
+  header?: HeaderAttrs;
+  pmacEnabled?: number;
+  txEnabled?: number;
+  txActive?: number;
+  txMinFragSize?: number;
+  rxMinFragSize?: number;
+  verifyEnabled?: number;
+  verifyStatus?: MmVerifyStatus | number;
+  /** Milliseconds between verification attempts. */
+  verifyTime?: number;
+  maxVerifyTime?: number;
+  stats?: MmStatAttrs;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** Firmware update of a transceiver module. Newer than the 6.1 headers. */
 export interface ModuleFwFlashAttrs {
   header?: HeaderAttrs;
+  /** Firmware file, looked up as the kernel's request_firmware() does. */
   fileName?: string;
   password?: number;
   status?: ModuleFwFlashStatus | number;
   statusMsg?: string;
+  /** Bytes written so far. */
   done?: bigint;
+  /** Bytes to write. */
   total?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** A PHY of the link's PHY topology. Newer than the 6.1 headers. */
 export interface PhyAttrs {
   header?: HeaderAttrs;
+  /** The PHY's index, for header.phy-index. */
   index?: number;
   drvname?: string;
   name?: string;
-  upstreamType?: PhyUpstreamType | number;
+  upstreamType?: PhyUpstream | number;
+  /** Index of the upstream PHY, when upstream-type is phy. */
   upstreamIndex?: number;
+  /** The SFP cage this PHY sits in, if any. */
   upstreamSfpName?: string;
+  /** The SFP cage behind this PHY, if any. */
   downstreamSfpName?: string;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Hardware timestamping configuration. Newer than the 6.1 headers. */
 export interface TsconfigAttrs {
   header?: HeaderAttrs;
   hwtstampProvider?: TsHwtstampProviderAttrs;
+  /** The transmit mode in use (one hwtstamp-tx-type bit). */
   txTypes?: BitsetAttrs;
+  /** The receive filter in use (one hwtstamp-rx-filter bit). */
   rxFilters?: BitsetAttrs;
+  /** hwtstamp-flag bits (string set ts-flags). */
   hwtstampFlags?: BitsetAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Newer than the 6.1 headers. */
 export interface PseNtfAttrs {
   header?: HeaderAttrs;
-  /** List of events reported by the PSE controller */
   events?: Array<PseEvent | bigint>;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-/** MSE capabilities attribute set */
-export interface MseCapabilitiesAttrs {
-  maxAverageMse?: bigint;
-  maxPeakMse?: bigint;
-  refreshRatePs?: bigint;
-  numSymbols?: bigint;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-/** MSE snapshot attribute set */
-export interface MseSnapshotAttrs {
-  averageMse?: bigint;
-  peakMse?: bigint;
-  worstPeakMse?: bigint;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface MseAttrs {
-  header?: HeaderAttrs;
-  capabilities?: MseCapabilitiesAttrs;
-  channelA?: MseSnapshotAttrs;
-  channelB?: MseSnapshotAttrs;
-  channelC?: MseSnapshotAttrs;
-  channelD?: MseSnapshotAttrs;
-  worstChannel?: MseSnapshotAttrs;
-  link?: MseSnapshotAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** strset-get (do): the request. */
 export interface StrsetGetRequest {
   header?: HeaderAttrs;
+  /** In requests, the sets wanted (by id); without it, every set of the kind asked for. */
   stringsets?: StringsetsAttrs;
+  /** Reply with the number of strings of each set, not the strings. */
   countsOnly?: true;
 }
 
 /** strset-get (do): the reply. */
 export interface StrsetGetReply {
   header?: HeaderAttrs;
+  /** In requests, the sets wanted (by id); without it, every set of the kind asked for. */
   stringsets?: StringsetsAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -672,11 +979,12 @@ export interface LinkinfoGetRequest {
 /** linkinfo-get (do): the reply. */
 export interface LinkinfoGetReply {
   header?: HeaderAttrs;
-  port?: number;
+  port?: Port | number;
+  /** MDIO address of the PHY. */
   phyaddr?: number;
-  tpMdix?: number;
-  tpMdixCtrl?: number;
-  transceiver?: number;
+  tpMdix?: TpMdi | number;
+  tpMdixCtrl?: TpMdi | number;
+  transceiver?: Transceiver | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -689,11 +997,10 @@ export type LinkinfoGetDumpReply = LinkinfoGetReply;
 /** linkinfo-set (do): the request. */
 export interface LinkinfoSetRequest {
   header?: HeaderAttrs;
-  port?: number;
+  port?: Port | number;
+  /** MDIO address of the PHY. */
   phyaddr?: number;
-  tpMdix?: number;
-  tpMdixCtrl?: number;
-  transceiver?: number;
+  tpMdixCtrl?: TpMdi | number;
 }
 
 /** linkmodes-get (do): the request. */
@@ -702,15 +1009,18 @@ export type LinkmodesGetRequest = LinkinfoGetRequest;
 /** linkmodes-get (do): the reply. */
 export interface LinkmodesGetReply {
   header?: HeaderAttrs;
-  autoneg?: number;
+  autoneg?: Autoneg | number;
+  /** Link modes (link-mode bits); value is what is advertised, mask what is supported. */
   ours?: BitsetAttrs;
+  /** Link modes the link partner advertises, a list without mask. */
   peer?: BitsetAttrs;
+  /** Mb/s; 0xffffffff when unknown. */
   speed?: number;
-  duplex?: number;
-  masterSlaveCfg?: number;
-  masterSlaveState?: number;
+  duplex?: Duplex | number;
+  masterSlaveCfg?: MasterSlaveCfg | number;
+  masterSlaveState?: MasterSlaveState | number;
   lanes?: number;
-  rateMatching?: number;
+  rateMatching?: RateMatching | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -723,15 +1033,14 @@ export type LinkmodesGetDumpReply = LinkmodesGetReply;
 /** linkmodes-set (do): the request. */
 export interface LinkmodesSetRequest {
   header?: HeaderAttrs;
-  autoneg?: number;
+  autoneg?: Autoneg | number;
+  /** Link modes (link-mode bits); value is what is advertised, mask what is supported. */
   ours?: BitsetAttrs;
-  peer?: BitsetAttrs;
+  /** Mb/s; 0xffffffff when unknown. */
   speed?: number;
-  duplex?: number;
-  masterSlaveCfg?: number;
-  masterSlaveState?: number;
+  duplex?: Duplex | number;
+  masterSlaveCfg?: MasterSlaveCfg | number;
   lanes?: number;
-  rateMatching?: number;
 }
 
 /** linkstate-get (do): the request. */
@@ -740,11 +1049,15 @@ export type LinkstateGetRequest = LinkinfoGetRequest;
 /** linkstate-get (do): the reply. */
 export interface LinkstateGetReply {
   header?: HeaderAttrs;
+  /** Carrier, 1 when up. */
   link?: number;
+  /** Signal quality index, from 0 to sqi-max. */
   sqi?: number;
   sqiMax?: number;
-  extState?: number;
+  extState?: LinkExtState | number;
+  /** Detail of ext-state; its values depend on the state (link-ext-substate-* enums). */
   extSubstate?: number;
+  /** How many times the link went down. Newer than the 6.1 headers. */
   extDownCnt?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -761,6 +1074,7 @@ export type DebugGetRequest = LinkinfoGetRequest;
 /** debug-get (do): the reply. */
 export interface DebugGetReply {
   header?: HeaderAttrs;
+  /** Driver message classes enabled (string set msg-classes). */
   msgmask?: BitsetAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -774,6 +1088,7 @@ export type DebugGetDumpReply = DebugGetReply;
 /** debug-set (do): the request. */
 export interface DebugSetRequest {
   header?: HeaderAttrs;
+  /** Driver message classes enabled (string set msg-classes). */
   msgmask?: BitsetAttrs;
 }
 
@@ -783,7 +1098,9 @@ export type WolGetRequest = LinkinfoGetRequest;
 /** wol-get (do): the reply. */
 export interface WolGetReply {
   header?: HeaderAttrs;
+  /** Wake-on-LAN triggers (wol-mode bits); value enabled, mask supported. */
   modes?: BitsetAttrs;
+  /** SecureOn password, 6 bytes; only shown to privileged callers. */
   sopass?: Uint8Array;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -797,7 +1114,9 @@ export type WolGetDumpReply = WolGetReply;
 /** wol-set (do): the request. */
 export interface WolSetRequest {
   header?: HeaderAttrs;
+  /** Wake-on-LAN triggers (wol-mode bits); value enabled, mask supported. */
   modes?: BitsetAttrs;
+  /** SecureOn password, 6 bytes; only shown to privileged callers. */
   sopass?: Uint8Array;
 }
 
@@ -807,9 +1126,13 @@ export type FeaturesGetRequest = LinkinfoGetRequest;
 /** features-get (do): the reply. */
 export interface FeaturesGetReply {
   header?: HeaderAttrs;
+  /** Features the user may change. */
   hw?: BitsetAttrs;
+  /** Features the user asked for; in a set reply, the requested bits that did not take. */
   wanted?: BitsetAttrs;
+  /** Features in effect; in a set reply, the bits that changed. */
   active?: BitsetAttrs;
+  /** Features that can never change. */
   nochange?: BitsetAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -823,14 +1146,19 @@ export type FeaturesGetDumpReply = FeaturesGetReply;
 /** features-set (do): the request. */
 export interface FeaturesSetRequest {
   header?: HeaderAttrs;
-  hw?: BitsetAttrs;
+  /** Features the user asked for; in a set reply, the requested bits that did not take. */
   wanted?: BitsetAttrs;
-  active?: BitsetAttrs;
-  nochange?: BitsetAttrs;
 }
 
 /** features-set (do): the reply. */
-export type FeaturesSetReply = FeaturesGetReply;
+export interface FeaturesSetReply {
+  header?: HeaderAttrs;
+  /** Features the user asked for; in a set reply, the requested bits that did not take. */
+  wanted?: BitsetAttrs;
+  /** Features in effect; in a set reply, the bits that changed. */
+  active?: BitsetAttrs;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
 
 /** privflags-get (do): the request. */
 export type PrivflagsGetRequest = LinkinfoGetRequest;
@@ -838,6 +1166,7 @@ export type PrivflagsGetRequest = LinkinfoGetRequest;
 /** privflags-get (do): the reply. */
 export interface PrivflagsGetReply {
   header?: HeaderAttrs;
+  /** Driver private flags, named by the device's priv-flags string set. */
   flags?: BitsetAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -851,6 +1180,7 @@ export type PrivflagsGetDumpReply = PrivflagsGetReply;
 /** privflags-set (do): the request. */
 export interface PrivflagsSetRequest {
   header?: HeaderAttrs;
+  /** Driver private flags, named by the device's priv-flags string set. */
   flags?: BitsetAttrs;
 }
 
@@ -872,9 +1202,11 @@ export interface RingsGetReply {
   tcpDataSplit?: TcpDataSplit | number;
   cqeSize?: number;
   txPush?: number;
+  /** Newer than the 6.1 headers, like every attribute after it. */
   rxPush?: number;
   txPushBufLen?: number;
   txPushBufLenMax?: number;
+  /** Packet size above which header/data split applies. */
   hdsThresh?: number;
   hdsThreshMax?: number;
   $unknown?: { type: number; data: Uint8Array }[];
@@ -889,10 +1221,6 @@ export type RingsGetDumpReply = RingsGetReply;
 /** rings-set (do): the request. */
 export interface RingsSetRequest {
   header?: HeaderAttrs;
-  rxMax?: number;
-  rxMiniMax?: number;
-  rxJumboMax?: number;
-  txMax?: number;
   rx?: number;
   rxMini?: number;
   rxJumbo?: number;
@@ -901,11 +1229,11 @@ export interface RingsSetRequest {
   tcpDataSplit?: TcpDataSplit | number;
   cqeSize?: number;
   txPush?: number;
+  /** Newer than the 6.1 headers, like every attribute after it. */
   rxPush?: number;
   txPushBufLen?: number;
-  txPushBufLenMax?: number;
+  /** Packet size above which header/data split applies. */
   hdsThresh?: number;
-  hdsThreshMax?: number;
 }
 
 /** channels-get (do): the request. */
@@ -934,10 +1262,6 @@ export type ChannelsGetDumpReply = ChannelsGetReply;
 /** channels-set (do): the request. */
 export interface ChannelsSetRequest {
   header?: HeaderAttrs;
-  rxMax?: number;
-  txMax?: number;
-  otherMax?: number;
-  combinedMax?: number;
   rxCount?: number;
   txCount?: number;
   otherCount?: number;
@@ -974,13 +1298,12 @@ export interface CoalesceGetReply {
   rateSampleInterval?: number;
   useCqeModeTx?: number;
   useCqeModeRx?: number;
+  /** Newer than the 6.1 headers, like every attribute after it. */
   txAggrMaxBytes?: number;
   txAggrMaxFrames?: number;
   txAggrTimeUsecs?: number;
   rxProfile?: ProfileAttrs;
   txProfile?: ProfileAttrs;
-  rxCqeFrames?: number;
-  rxCqeNsecs?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -1017,17 +1340,20 @@ export interface CoalesceSetRequest {
   rateSampleInterval?: number;
   useCqeModeTx?: number;
   useCqeModeRx?: number;
+  /** Newer than the 6.1 headers, like every attribute after it. */
   txAggrMaxBytes?: number;
   txAggrMaxFrames?: number;
   txAggrTimeUsecs?: number;
   rxProfile?: ProfileAttrs;
   txProfile?: ProfileAttrs;
-  rxCqeFrames?: number;
-  rxCqeNsecs?: number;
 }
 
 /** pause-get (do): the request. */
-export type PauseGetRequest = LinkinfoGetRequest;
+export interface PauseGetRequest {
+  header?: HeaderAttrs;
+  /** Newer than the 6.1 headers. */
+  statsSrc?: MacStatsSrc | number;
+}
 
 /** pause-get (do): the reply. */
 export interface PauseGetReply {
@@ -1035,13 +1361,15 @@ export interface PauseGetReply {
   autoneg?: number;
   rx?: number;
   tx?: number;
+  /** Pause frame counters, when the request header asked for stats. */
   stats?: PauseStatAttrs;
-  statsSrc?: number;
+  /** Newer than the 6.1 headers. */
+  statsSrc?: MacStatsSrc | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** pause-get (dump): the request. */
-export type PauseGetDumpRequest = LinkinfoGetRequest;
+export type PauseGetDumpRequest = PauseGetRequest;
 
 /** pause-get (dump): one reply. */
 export type PauseGetDumpReply = PauseGetReply;
@@ -1052,8 +1380,6 @@ export interface PauseSetRequest {
   autoneg?: number;
   rx?: number;
   tx?: number;
-  stats?: PauseStatAttrs;
-  statsSrc?: number;
 }
 
 /** eee-get (do): the request. */
@@ -1062,6 +1388,7 @@ export type EeeGetRequest = LinkinfoGetRequest;
 /** eee-get (do): the reply. */
 export interface EeeGetReply {
   header?: HeaderAttrs;
+  /** Link modes (link-mode bits) with EEE; value advertised, mask supported. */
   modesOurs?: BitsetAttrs;
   modesPeer?: BitsetAttrs;
   active?: number;
@@ -1080,9 +1407,8 @@ export type EeeGetDumpReply = EeeGetReply;
 /** eee-set (do): the request. */
 export interface EeeSetRequest {
   header?: HeaderAttrs;
+  /** Link modes (link-mode bits) with EEE; value advertised, mask supported. */
   modesOurs?: BitsetAttrs;
-  modesPeer?: BitsetAttrs;
-  active?: number;
   enabled?: number;
   txLpiEnabled?: number;
   txLpiTimer?: number;
@@ -1091,19 +1417,27 @@ export interface EeeSetRequest {
 /** tsinfo-get (do): the request. */
 export interface TsinfoGetRequest {
   header?: HeaderAttrs;
+  /** In a request, the provider to describe; in a reply, the one described. */
   hwtstampProvider?: TsHwtstampProviderAttrs;
 }
 
 /** tsinfo-get (do): the reply. */
 export interface TsinfoGetReply {
   header?: HeaderAttrs;
+  /** Timestamping capabilities (sof-timestamping bits), a list. */
   timestamping?: BitsetAttrs;
+  /** Hardware transmit timestamping modes (hwtstamp-tx-type bits), a list. */
   txTypes?: BitsetAttrs;
+  /** Hardware receive filters (hwtstamp-rx-filter bits), a list. */
   rxFilters?: BitsetAttrs;
+  /** The PTP hardware clock, /dev/ptpN; absent when there is none. */
   phcIndex?: number;
+  /** Newer than the 6.1 headers, like every attribute after it. */
   stats?: TsStatAttrs;
+  /** In a request, the provider to describe; in a reply, the one described. */
   hwtstampProvider?: TsHwtstampProviderAttrs;
   hwtstampSource?: HwtstampSource | number;
+  /** The PHY that timestamps, when hwtstamp-source is phylib. */
   hwtstampPhyindex?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -1118,7 +1452,10 @@ export type TsinfoGetDumpReply = TsinfoGetReply;
 export type CableTestActRequest = LinkinfoGetRequest;
 
 /** cable-test-tdr-act (do): the request. */
-export type CableTestTdrActRequest = LinkinfoGetRequest;
+export interface CableTestTdrActRequest {
+  header?: HeaderAttrs;
+  cfg?: CableTestTdrCfgAttrs;
+}
 
 /** tunnel-info-get (do): the request. */
 export type TunnelInfoGetRequest = LinkinfoGetRequest;
@@ -1142,9 +1479,12 @@ export type FecGetRequest = LinkinfoGetRequest;
 /** fec-get (do): the reply. */
 export interface FecGetReply {
   header?: HeaderAttrs;
+  /** FEC modes configured, as link-mode bits (fec-none, fec-rs, fec-baser, fec-llrs). */
   modes?: BitsetAttrs;
+  /** 1 when the FEC mode follows what the cable or module calls for. */
   auto?: number;
-  active?: number;
+  /** The FEC mode in use, as a link-mode bit index. */
+  active?: LinkMode | number;
   stats?: FecStatAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -1158,10 +1498,10 @@ export type FecGetDumpReply = FecGetReply;
 /** fec-set (do): the request. */
 export interface FecSetRequest {
   header?: HeaderAttrs;
+  /** FEC modes configured, as link-mode bits (fec-none, fec-rs, fec-baser, fec-llrs). */
   modes?: BitsetAttrs;
+  /** 1 when the FEC mode follows what the cable or module calls for. */
   auto?: number;
-  active?: number;
-  stats?: FecStatAttrs;
 }
 
 /** module-eeprom-get (do): the request. */
@@ -1190,15 +1530,18 @@ export type ModuleEepromGetDumpReply = ModuleEepromGetReply;
 /** stats-get (do): the request. */
 export interface StatsGetRequest {
   header?: HeaderAttrs;
+  /** The groups wanted (stats-grp bits, string set stats-std). */
   groups?: BitsetAttrs;
+  /** Newer than the 6.1 headers. */
+  src?: MacStatsSrc | number;
 }
 
 /** stats-get (do): the reply. */
 export interface StatsGetReply {
   header?: HeaderAttrs;
-  groups?: BitsetAttrs;
-  grp?: StatsGrpAttrs;
-  src?: number;
+  grp?: StatsGrpAttrs[];
+  /** Newer than the 6.1 headers. */
+  src?: MacStatsSrc | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -1214,7 +1557,10 @@ export type PhcVclocksGetRequest = LinkinfoGetRequest;
 /** phc-vclocks-get (do): the reply. */
 export interface PhcVclocksGetReply {
   header?: HeaderAttrs;
+  /** Number of virtual PTP clocks on the device's PHC. */
   num?: number;
+  /** Their PHC indexes, an array of s32. */
+  index?: number[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -1230,8 +1576,8 @@ export type ModuleGetRequest = LinkinfoGetRequest;
 /** module-get (do): the reply. */
 export interface ModuleGetReply {
   header?: HeaderAttrs;
-  powerModePolicy?: number;
-  powerMode?: number;
+  powerModePolicy?: ModulePowerModePolicy | number;
+  powerMode?: ModulePowerMode | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -1244,8 +1590,7 @@ export type ModuleGetDumpReply = ModuleGetReply;
 /** module-set (do): the request. */
 export interface ModuleSetRequest {
   header?: HeaderAttrs;
-  powerModePolicy?: number;
-  powerMode?: number;
+  powerModePolicy?: ModulePowerModePolicy | number;
 }
 
 /** pse-get (do): the request. */
@@ -1254,21 +1599,24 @@ export type PseGetRequest = LinkinfoGetRequest;
 /** pse-get (do): the reply. */
 export interface PseGetReply {
   header?: HeaderAttrs;
-  podlPseAdminState?: number;
-  podlPseAdminControl?: number;
-  podlPsePwDStatus?: number;
-  c33PseAdminState?: number;
-  c33PseAdminControl?: number;
-  c33PsePwDStatus?: number;
+  podlPseAdminState?: PodlPseAdminState | number;
+  podlPsePwDStatus?: PodlPsePwDStatus | number;
+  c33PseAdminState?: C33PseAdminState | number;
+  c33PsePwDStatus?: C33PsePwDStatus | number;
   c33PsePwClass?: number;
+  /** Power delivered, in milliwatts. */
   c33PseActualPw?: number;
   c33PseExtState?: C33PseExtState | number;
+  /** Detail of c33-pse-ext-state; its values depend on the state. */
   c33PseExtSubstate?: number;
+  /** Power limit of the port, in milliwatts. */
   c33PseAvailPwLimit?: number;
   c33PsePwLimitRanges?: C33PsePwLimitAttrs[];
-  psePwDId?: number;
-  psePrioMax?: number;
-  psePrio?: number;
+  /** Index of the power domain the port belongs to. */
+  pwDId?: number;
+  prioMax?: number;
+  /** Priority of the port when the power budget runs short. */
+  prio?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -1281,24 +1629,32 @@ export type PseGetDumpReply = PseGetReply;
 /** pse-set (do): the request. */
 export interface PseSetRequest {
   header?: HeaderAttrs;
-  podlPseAdminControl?: number;
-  c33PseAdminControl?: number;
+  podlPseAdminControl?: PodlPseAdminState | number;
+  c33PseAdminControl?: C33PseAdminState | number;
+  /** Power limit of the port, in milliwatts. */
   c33PseAvailPwLimit?: number;
-  psePrio?: number;
+  /** Priority of the port when the power budget runs short. */
+  prio?: number;
 }
 
 /** rss-get (do): the request. */
 export interface RssGetRequest {
   header?: HeaderAttrs;
+  /** Additional RSS context; 0 or absent is the device's default one. */
   context?: number;
+  /** In a dump request, the first context to list. */
+  startContext?: number;
 }
 
 /** rss-get (do): the reply. */
 export interface RssGetReply {
   header?: HeaderAttrs;
+  /** Additional RSS context; 0 or absent is the device's default one. */
   context?: number;
-  hfunc?: number;
+  hfunc?: Array<RssHashFunc | number>;
+  /** Indirection table, an array of u32 queue numbers. */
   indir?: number[];
+  /** Hash key. */
   hkey?: Uint8Array;
   inputXfrm?: Array<InputXfrm | number>;
   flowHash?: FlowAttrs;
@@ -1306,10 +1662,7 @@ export interface RssGetReply {
 }
 
 /** rss-get (dump): the request. */
-export interface RssGetDumpRequest {
-  header?: HeaderAttrs;
-  startContext?: number;
-}
+export type RssGetDumpRequest = RssGetRequest;
 
 /** rss-get (dump): one reply. */
 export type RssGetDumpReply = RssGetReply;
@@ -1320,11 +1673,12 @@ export type PlcaGetCfgRequest = LinkinfoGetRequest;
 /** plca-get-cfg (do): the reply. */
 export interface PlcaGetCfgReply {
   header?: HeaderAttrs;
+  /** Version of the Open Alliance PLCA register map the PHY implements. */
   version?: number;
   enabled?: number;
-  status?: number;
   nodeCnt?: number;
   nodeId?: number;
+  /** Transmit opportunity timer, in bit times. */
   toTmr?: number;
   burstCnt?: number;
   burstTmr?: number;
@@ -1340,11 +1694,10 @@ export type PlcaGetCfgDumpReply = PlcaGetCfgReply;
 /** plca-set-cfg (do): the request. */
 export interface PlcaSetCfgRequest {
   header?: HeaderAttrs;
-  version?: number;
   enabled?: number;
-  status?: number;
   nodeCnt?: number;
   nodeId?: number;
+  /** Transmit opportunity timer, in bit times. */
   toTmr?: number;
   burstCnt?: number;
   burstTmr?: number;
@@ -1354,13 +1707,18 @@ export interface PlcaSetCfgRequest {
 export type PlcaGetStatusRequest = LinkinfoGetRequest;
 
 /** plca-get-status (do): the reply. */
-export type PlcaGetStatusReply = PlcaGetCfgReply;
+export interface PlcaGetStatusReply {
+  header?: HeaderAttrs;
+  /** 1 when the PLCA function is up (beacons seen or sent). */
+  status?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
 
 /** plca-get-status (dump): the request. */
 export type PlcaGetStatusDumpRequest = LinkinfoGetRequest;
 
 /** plca-get-status (dump): one reply. */
-export type PlcaGetStatusDumpReply = PlcaGetCfgReply;
+export type PlcaGetStatusDumpReply = PlcaGetStatusReply;
 
 /** mm-get (do): the request. */
 export type MmGetRequest = LinkinfoGetRequest;
@@ -1374,6 +1732,8 @@ export interface MmGetReply {
   txMinFragSize?: number;
   rxMinFragSize?: number;
   verifyEnabled?: number;
+  verifyStatus?: MmVerifyStatus | number;
+  /** Milliseconds between verification attempts. */
   verifyTime?: number;
   maxVerifyTime?: number;
   stats?: MmStatAttrs;
@@ -1389,16 +1749,18 @@ export type MmGetDumpReply = MmGetReply;
 /** mm-set (do): the request. */
 export interface MmSetRequest {
   header?: HeaderAttrs;
-  verifyEnabled?: number;
-  verifyTime?: number;
-  txEnabled?: number;
   pmacEnabled?: number;
+  txEnabled?: number;
   txMinFragSize?: number;
+  verifyEnabled?: number;
+  /** Milliseconds between verification attempts. */
+  verifyTime?: number;
 }
 
 /** module-fw-flash-act (do): the request. */
 export interface ModuleFwFlashActRequest {
   header?: HeaderAttrs;
+  /** Firmware file, looked up as the kernel's request_firmware() does. */
   fileName?: string;
   password?: number;
 }
@@ -1409,12 +1771,16 @@ export type PhyGetRequest = LinkinfoGetRequest;
 /** phy-get (do): the reply. */
 export interface PhyGetReply {
   header?: HeaderAttrs;
+  /** The PHY's index, for header.phy-index. */
   index?: number;
   drvname?: string;
   name?: string;
-  upstreamType?: PhyUpstreamType | number;
+  upstreamType?: PhyUpstream | number;
+  /** Index of the upstream PHY, when upstream-type is phy. */
   upstreamIndex?: number;
+  /** The SFP cage this PHY sits in, if any. */
   upstreamSfpName?: string;
+  /** The SFP cage behind this PHY, if any. */
   downstreamSfpName?: string;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -1432,8 +1798,11 @@ export type TsconfigGetRequest = LinkinfoGetRequest;
 export interface TsconfigGetReply {
   header?: HeaderAttrs;
   hwtstampProvider?: TsHwtstampProviderAttrs;
+  /** The transmit mode in use (one hwtstamp-tx-type bit). */
   txTypes?: BitsetAttrs;
+  /** The receive filter in use (one hwtstamp-rx-filter bit). */
   rxFilters?: BitsetAttrs;
+  /** hwtstamp-flag bits (string set ts-flags). */
   hwtstampFlags?: BitsetAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -1448,8 +1817,11 @@ export type TsconfigGetDumpReply = TsconfigGetReply;
 export interface TsconfigSetRequest {
   header?: HeaderAttrs;
   hwtstampProvider?: TsHwtstampProviderAttrs;
+  /** The transmit mode in use (one hwtstamp-tx-type bit). */
   txTypes?: BitsetAttrs;
+  /** The receive filter in use (one hwtstamp-rx-filter bit). */
   rxFilters?: BitsetAttrs;
+  /** hwtstamp-flag bits (string set ts-flags). */
   hwtstampFlags?: BitsetAttrs;
 }
 
@@ -1459,9 +1831,12 @@ export type TsconfigSetReply = TsconfigGetReply;
 /** rss-set (do): the request. */
 export interface RssSetRequest {
   header?: HeaderAttrs;
+  /** Additional RSS context; 0 or absent is the device's default one. */
   context?: number;
-  hfunc?: number;
+  hfunc?: Array<RssHashFunc | number>;
+  /** Indirection table, an array of u32 queue numbers. */
   indir?: number[];
+  /** Hash key. */
   hkey?: Uint8Array;
   inputXfrm?: Array<InputXfrm | number>;
   flowHash?: FlowAttrs;
@@ -1470,9 +1845,12 @@ export interface RssSetRequest {
 /** rss-create-act (do): the request. */
 export interface RssCreateActRequest {
   header?: HeaderAttrs;
+  /** Additional RSS context; 0 or absent is the device's default one. */
   context?: number;
-  hfunc?: number;
+  hfunc?: Array<RssHashFunc | number>;
+  /** Indirection table, an array of u32 queue numbers. */
   indir?: number[];
+  /** Hash key. */
   hkey?: Uint8Array;
   inputXfrm?: Array<InputXfrm | number>;
 }
@@ -1480,52 +1858,38 @@ export interface RssCreateActRequest {
 /** rss-create-act (do): the reply. */
 export interface RssCreateActReply {
   header?: HeaderAttrs;
+  /** Additional RSS context; 0 or absent is the device's default one. */
   context?: number;
-  hfunc?: number;
+  hfunc?: Array<RssHashFunc | number>;
+  /** Indirection table, an array of u32 queue numbers. */
   indir?: number[];
+  /** Hash key. */
   hkey?: Uint8Array;
   inputXfrm?: Array<InputXfrm | number>;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** rss-delete-act (do): the request. */
-export type RssDeleteActRequest = RssGetRequest;
-
-/** mse-get (do): the request. */
-export type MseGetRequest = LinkinfoGetRequest;
-
-/** mse-get (do): the reply. */
-export interface MseGetReply {
+export interface RssDeleteActRequest {
   header?: HeaderAttrs;
-  capabilities?: MseCapabilitiesAttrs;
-  channelA?: MseSnapshotAttrs;
-  channelB?: MseSnapshotAttrs;
-  channelC?: MseSnapshotAttrs;
-  channelD?: MseSnapshotAttrs;
-  worstChannel?: MseSnapshotAttrs;
-  link?: MseSnapshotAttrs;
-  $unknown?: { type: number; data: Uint8Array }[];
+  /** Additional RSS context; 0 or absent is the device's default one. */
+  context?: number;
 }
-
-/** mse-get (dump): the request. */
-export type MseGetDumpRequest = LinkinfoGetRequest;
-
-/** mse-get (dump): one reply. */
-export type MseGetDumpReply = MseGetReply;
 
 /** cable-test-ntf: a notification as decoded. */
 export interface CableTestNtfMessage {
   header?: HeaderAttrs;
-  /** _STARTED/_COMPLETE */
-  status?: number;
+  status?: CableTestNtfStatus | number;
+  /** The results, in the notification that says the test completed. */
+  nest?: CableNestAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** cable-test-tdr-ntf: a notification as decoded. */
 export interface CableTestTdrNtfMessage {
   header?: HeaderAttrs;
-  status?: number;
-  nest?: CableNestAttrs;
+  status?: CableTestNtfStatus | number;
+  nest?: CableTdrNestAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -1534,7 +1898,9 @@ export interface ModuleFwFlashNtfMessage {
   header?: HeaderAttrs;
   status?: ModuleFwFlashStatus | number;
   statusMsg?: string;
+  /** Bytes written so far. */
   done?: bigint;
+  /** Bytes to write. */
   total?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -1542,7 +1908,6 @@ export interface ModuleFwFlashNtfMessage {
 /** pse-ntf: a notification as decoded. */
 export interface PseNtfMessage {
   header?: HeaderAttrs;
-  /** List of events reported by the PSE controller */
   events?: Array<PseEvent | bigint>;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -1550,6 +1915,7 @@ export interface PseNtfMessage {
 /** rss-delete-ntf: a notification as decoded. */
 export interface RssDeleteNtfMessage {
   header?: HeaderAttrs;
+  /** Additional RSS context; 0 or absent is the device's default one. */
   context?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -1576,7 +1942,7 @@ export type WolGetMessage = WolGetReply;
 export type FeaturesGetMessage = FeaturesGetReply;
 
 /** features-set: a notification as decoded. */
-export type FeaturesSetMessage = FeaturesGetReply;
+export type FeaturesSetMessage = FeaturesSetReply;
 
 /** privflags-get: a notification as decoded. */
 export type PrivflagsGetMessage = PrivflagsGetReply;
@@ -1627,7 +1993,7 @@ export type RssGetMessage = RssGetReply;
 export type PlcaGetCfgMessage = PlcaGetCfgReply;
 
 /** plca-get-status: a notification as decoded. */
-export type PlcaGetStatusMessage = PlcaGetCfgReply;
+export type PlcaGetStatusMessage = PlcaGetStatusReply;
 
 /** mm-get: a notification as decoded. */
 export type MmGetMessage = MmGetReply;
@@ -1643,9 +2009,6 @@ export type TsconfigSetMessage = TsconfigGetReply;
 
 /** rss-create-act: a notification as decoded. */
 export type RssCreateActMessage = RssCreateActReply;
-
-/** mse-get: a notification as decoded. */
-export type MseGetMessage = MseGetReply;
 
 /** A notification of the ethtool family, by the operation it belongs to. */
 export type EthtoolNotification =
@@ -1670,7 +2033,7 @@ export type EthtoolNotification =
   | FamilyNotification<'phy-ntf', PhyGetReply>
   | FamilyNotification<'pse-ntf', PseNtfMessage>
   | FamilyNotification<'rss-ntf', RssGetReply>
-  | FamilyNotification<'rss-create-ntf', RssCreateActReply>
+  | FamilyNotification<'rss-create-ntf', RssGetReply>
   | FamilyNotification<'rss-delete-ntf', RssDeleteNtfMessage>
   | FamilyNotification<'strset-get', StrsetGetMessage>
   | FamilyNotification<'linkinfo-get', LinkinfoGetMessage>
@@ -1701,169 +2064,192 @@ export type EthtoolNotification =
   | FamilyNotification<'phy-get', PhyGetMessage>
   | FamilyNotification<'tsconfig-get', TsconfigGetMessage>
   | FamilyNotification<'tsconfig-set', TsconfigSetMessage>
-  | FamilyNotification<'rss-create-act', RssCreateActMessage>
-  | FamilyNotification<'mse-get', MseGetMessage>;
+  | FamilyNotification<'rss-create-act', RssCreateActMessage>;
 
 /** The ethtool family's operations as methods. */
 export interface EthtoolMethods {
-  /** Get string set from the kernel. */
+  /**
+   * Get string sets: without a device the global ones, with a device its own (private
+   * flags, statistics names...); a dump gives every device's.
+   */
   strsetGet(request: StrsetGetRequest, opts?: FamilyCallOptions): Promise<StrsetGetReply>;
-  /** Get string set from the kernel. */
+  /**
+   * Get string sets: without a device the global ones, with a device its own (private
+   * flags, statistics names...); a dump gives every device's.
+   */
   strsetGetDump(request?: StrsetGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<StrsetGetDumpReply>;
-  /** Get link info. */
+  /** Get port, PHY address, MDI-X and transceiver settings. */
   linkinfoGet(request: LinkinfoGetRequest, opts?: FamilyCallOptions): Promise<LinkinfoGetReply>;
-  /** Get link info. */
+  /** Get port, PHY address, MDI-X and transceiver settings. */
   linkinfoGetDump(request?: LinkinfoGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<LinkinfoGetDumpReply>;
-  /** Set link info. */
+  /** Change port, PHY address or MDI-X control. */
   linkinfoSet(request: LinkinfoSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get link modes. */
+  /** Get autonegotiation, link modes, speed and duplex. */
   linkmodesGet(request: LinkmodesGetRequest, opts?: FamilyCallOptions): Promise<LinkmodesGetReply>;
-  /** Get link modes. */
+  /** Get autonegotiation, link modes, speed and duplex. */
   linkmodesGetDump(request?: LinkmodesGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<LinkmodesGetDumpReply>;
-  /** Set link modes. */
+  /**
+   * Change autonegotiation, advertised modes, speed, duplex or lanes. With autonegotiation
+   * on and no `ours`, the kernel advertises every supported mode that matches the speed,
+   * duplex and lanes given.
+   */
   linkmodesSet(request: LinkmodesSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get link state. */
+  /** Get carrier, signal quality and the extended link state. */
   linkstateGet(request: LinkstateGetRequest, opts?: FamilyCallOptions): Promise<LinkstateGetReply>;
-  /** Get link state. */
+  /** Get carrier, signal quality and the extended link state. */
   linkstateGetDump(request?: LinkstateGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<LinkstateGetDumpReply>;
-  /** Get debug message mask. */
+  /** Get the driver's message level. */
   debugGet(request: DebugGetRequest, opts?: FamilyCallOptions): Promise<DebugGetReply>;
-  /** Get debug message mask. */
+  /** Get the driver's message level. */
   debugGetDump(request?: DebugGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<DebugGetDumpReply>;
-  /** Set debug message mask. */
+  /** Change the driver's message level. */
   debugSet(request: DebugSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get WOL params. */
+  /** Get wake-on-LAN settings. */
   wolGet(request: WolGetRequest, opts?: FamilyCallOptions): Promise<WolGetReply>;
-  /** Get WOL params. */
+  /** Get wake-on-LAN settings. */
   wolGetDump(request?: WolGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<WolGetDumpReply>;
-  /** Set WOL params. */
+  /** Change wake-on-LAN settings. */
   wolSet(request: WolSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get features. */
+  /** Get netdev features. */
   featuresGet(request: FeaturesGetRequest, opts?: FamilyCallOptions): Promise<FeaturesGetReply>;
-  /** Get features. */
+  /** Get netdev features. */
   featuresGetDump(request?: FeaturesGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<FeaturesGetDumpReply>;
-  /** Set features. */
+  /**
+   * Change wanted features. Unless the header says omit-reply, the kernel replies with
+   * what differs from the request (wanted) and what changed (active).
+   */
   featuresSet(request: FeaturesSetRequest, opts?: FamilyCallOptions): Promise<FeaturesSetReply>;
-  /** Get device private flags. */
+  /** Get driver private flags. */
   privflagsGet(request: PrivflagsGetRequest, opts?: FamilyCallOptions): Promise<PrivflagsGetReply>;
-  /** Get device private flags. */
+  /** Get driver private flags. */
   privflagsGetDump(request?: PrivflagsGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<PrivflagsGetDumpReply>;
-  /** Set device private flags. */
+  /** Change driver private flags. */
   privflagsSet(request: PrivflagsSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get ring params. */
+  /** Get ring sizes and related buffer settings. */
   ringsGet(request: RingsGetRequest, opts?: FamilyCallOptions): Promise<RingsGetReply>;
-  /** Get ring params. */
+  /** Get ring sizes and related buffer settings. */
   ringsGetDump(request?: RingsGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<RingsGetDumpReply>;
-  /** Set ring params. */
+  /** Change ring sizes. */
   ringsSet(request: RingsSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get channel params. */
+  /** Get the numbers of queue channels. */
   channelsGet(request: ChannelsGetRequest, opts?: FamilyCallOptions): Promise<ChannelsGetReply>;
-  /** Get channel params. */
+  /** Get the numbers of queue channels. */
   channelsGetDump(request?: ChannelsGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<ChannelsGetDumpReply>;
-  /** Set channel params. */
+  /** Change the numbers of queue channels. */
   channelsSet(request: ChannelsSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get coalesce params. */
+  /** Get interrupt coalescing settings. */
   coalesceGet(request: CoalesceGetRequest, opts?: FamilyCallOptions): Promise<CoalesceGetReply>;
-  /** Get coalesce params. */
+  /** Get interrupt coalescing settings. */
   coalesceGetDump(request?: CoalesceGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<CoalesceGetDumpReply>;
-  /** Set coalesce params. */
+  /** Change interrupt coalescing settings. */
   coalesceSet(request: CoalesceSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get pause params. */
+  /** Get pause frame settings, and their counters when the header asks for stats. */
   pauseGet(request: PauseGetRequest, opts?: FamilyCallOptions): Promise<PauseGetReply>;
-  /** Get pause params. */
+  /** Get pause frame settings, and their counters when the header asks for stats. */
   pauseGetDump(request?: PauseGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<PauseGetDumpReply>;
-  /** Set pause params. */
+  /** Change pause frame settings. */
   pauseSet(request: PauseSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get eee params. */
+  /** Get Energy Efficient Ethernet settings. */
   eeeGet(request: EeeGetRequest, opts?: FamilyCallOptions): Promise<EeeGetReply>;
-  /** Get eee params. */
+  /** Get Energy Efficient Ethernet settings. */
   eeeGetDump(request?: EeeGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<EeeGetDumpReply>;
-  /** Set eee params. */
+  /** Change Energy Efficient Ethernet settings. */
   eeeSet(request: EeeSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get tsinfo params. */
+  /** Get timestamping capabilities, of the device or of one hardware timestamp provider. */
   tsinfoGet(request: TsinfoGetRequest, opts?: FamilyCallOptions): Promise<TsinfoGetReply>;
-  /** Get tsinfo params. */
+  /** Get timestamping capabilities, of the device or of one hardware timestamp provider. */
   tsinfoGetDump(request?: TsinfoGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<TsinfoGetDumpReply>;
-  /** Cable test. */
+  /** Start a cable test; cable-test-ntf reports its start and its results. */
   cableTestAct(request: CableTestActRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Cable test TDR. */
+  /** Start a raw TDR cable test; cable-test-tdr-ntf carries the samples. */
   cableTestTdrAct(request: CableTestTdrActRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get tsinfo params. */
+  /** Get the device's UDP tunnel port offload tables. */
   tunnelInfoGet(request: TunnelInfoGetRequest, opts?: FamilyCallOptions): Promise<TunnelInfoGetReply>;
-  /** Get tsinfo params. */
+  /** Get the device's UDP tunnel port offload tables. */
   tunnelInfoGetDump(request?: TunnelInfoGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<TunnelInfoGetDumpReply>;
-  /** Get FEC params. */
+  /** Get forward error correction settings, and counters when the header asks for stats. */
   fecGet(request: FecGetRequest, opts?: FamilyCallOptions): Promise<FecGetReply>;
-  /** Get FEC params. */
+  /** Get forward error correction settings, and counters when the header asks for stats. */
   fecGetDump(request?: FecGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<FecGetDumpReply>;
-  /** Set FEC params. */
+  /** Change forward error correction settings. */
   fecSet(request: FecSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get module EEPROM params. */
+  /** Read part of a transceiver module's EEPROM (at most 128 bytes, within one page). */
   moduleEepromGet(request: ModuleEepromGetRequest, opts?: FamilyCallOptions): Promise<ModuleEepromGetReply>;
-  /** Get module EEPROM params. */
+  /** Read part of a transceiver module's EEPROM (at most 128 bytes, within one page). */
   moduleEepromGetDump(request?: ModuleEepromGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<ModuleEepromGetDumpReply>;
-  /** Get statistics. */
+  /** Get standard (IEEE 802.3, RMON, PHY) statistics of the groups asked for. */
   statsGet(request: StatsGetRequest, opts?: FamilyCallOptions): Promise<StatsGetReply>;
-  /** Get statistics. */
+  /** Get standard (IEEE 802.3, RMON, PHY) statistics of the groups asked for. */
   statsGetDump(request?: StatsGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<StatsGetDumpReply>;
-  /** Get PHC VCLOCKs. */
+  /** Get the virtual PTP clocks of the device's PHC. */
   phcVclocksGet(request: PhcVclocksGetRequest, opts?: FamilyCallOptions): Promise<PhcVclocksGetReply>;
-  /** Get PHC VCLOCKs. */
+  /** Get the virtual PTP clocks of the device's PHC. */
   phcVclocksGetDump(request?: PhcVclocksGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<PhcVclocksGetDumpReply>;
-  /** Get module params. */
+  /** Get transceiver module power settings. */
   moduleGet(request: ModuleGetRequest, opts?: FamilyCallOptions): Promise<ModuleGetReply>;
-  /** Get module params. */
+  /** Get transceiver module power settings. */
   moduleGetDump(request?: ModuleGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<ModuleGetDumpReply>;
-  /** Set module params. */
+  /** Change the transceiver module power mode policy. */
   moduleSet(request: ModuleSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get Power Sourcing Equipment params. */
+  /** Get power sourcing equipment state. */
   pseGet(request: PseGetRequest, opts?: FamilyCallOptions): Promise<PseGetReply>;
-  /** Get Power Sourcing Equipment params. */
+  /** Get power sourcing equipment state. */
   pseGetDump(request?: PseGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<PseGetDumpReply>;
-  /** Set Power Sourcing Equipment params. */
+  /** Change power sourcing equipment settings. Sends no notification. */
   pseSet(request: PseSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get RSS params. */
+  /**
+   * Get RSS settings of the default context or of context `context`; a dump lists every
+   * context of every device (or of one, from start-context on).
+   */
   rssGet(request: RssGetRequest, opts?: FamilyCallOptions): Promise<RssGetReply>;
-  /** Get RSS params. */
+  /**
+   * Get RSS settings of the default context or of context `context`; a dump lists every
+   * context of every device (or of one, from start-context on).
+   */
   rssGetDump(request?: RssGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<RssGetDumpReply>;
-  /** Get PLCA params. */
+  /** Get PLCA settings. */
   plcaGetCfg(request: PlcaGetCfgRequest, opts?: FamilyCallOptions): Promise<PlcaGetCfgReply>;
-  /** Get PLCA params. */
+  /** Get PLCA settings. */
   plcaGetCfgDump(request?: PlcaGetCfgDumpRequest, opts?: FamilyCallOptions): FamilyDump<PlcaGetCfgDumpReply>;
-  /** Set PLCA params. */
+  /** Change PLCA settings. */
   plcaSetCfg(request: PlcaSetCfgRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get PLCA status params. */
+  /** Get whether PLCA is up. */
   plcaGetStatus(request: PlcaGetStatusRequest, opts?: FamilyCallOptions): Promise<PlcaGetStatusReply>;
-  /** Get PLCA status params. */
+  /** Get whether PLCA is up. */
   plcaGetStatusDump(request?: PlcaGetStatusDumpRequest, opts?: FamilyCallOptions): FamilyDump<PlcaGetStatusDumpReply>;
-  /** Get MAC Merge configuration and state */
+  /** Get MAC merge layer state, and counters when the header asks for stats. */
   mmGet(request: MmGetRequest, opts?: FamilyCallOptions): Promise<MmGetReply>;
-  /** Get MAC Merge configuration and state */
+  /** Get MAC merge layer state, and counters when the header asks for stats. */
   mmGetDump(request?: MmGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<MmGetDumpReply>;
-  /** Set MAC Merge configuration */
+  /** Change MAC merge layer settings. */
   mmSet(request: MmSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Flash transceiver module firmware. */
+  /** Write new firmware into a transceiver module; module-fw-flash-ntf reports progress. */
   moduleFwFlashAct(request: ModuleFwFlashActRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get PHY devices attached to an interface */
+  /**
+   * Get a PHY of the device's PHY topology; a dump lists every PHY of each device (or of
+   * the one named in the header).
+   */
   phyGet(request: PhyGetRequest, opts?: FamilyCallOptions): Promise<PhyGetReply>;
-  /** Get PHY devices attached to an interface */
+  /**
+   * Get a PHY of the device's PHY topology; a dump lists every PHY of each device (or of
+   * the one named in the header).
+   */
   phyGetDump(request?: PhyGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<PhyGetDumpReply>;
-  /** Get hwtstamp config. */
+  /** Get the hardware timestamping configuration. */
   tsconfigGet(request: TsconfigGetRequest, opts?: FamilyCallOptions): Promise<TsconfigGetReply>;
-  /** Get hwtstamp config. */
+  /** Get the hardware timestamping configuration. */
   tsconfigGetDump(request?: TsconfigGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<TsconfigGetDumpReply>;
-  /** Set hwtstamp config. */
+  /** Change the hardware timestamping configuration; the reply gives the new one. */
   tsconfigSet(request: TsconfigSetRequest, opts?: FamilyCallOptions): Promise<TsconfigSetReply>;
-  /** Set RSS params. */
+  /** Change RSS settings of a context. */
   rssSet(request: RssSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Create an RSS context. */
+  /**
+   * Create an additional RSS context; the reply gives its number (the one asked for, or one
+   * the kernel picked) and settings.
+   */
   rssCreateAct(request: RssCreateActRequest, opts?: FamilyCallOptions): Promise<RssCreateActReply>;
-  /** Delete an RSS context. */
+  /** Delete an additional RSS context. */
   rssDeleteAct(request: RssDeleteActRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get PHY MSE measurement data and capabilities. */
-  mseGet(request: MseGetRequest, opts?: FamilyCallOptions): Promise<MseGetReply>;
-  /** Get PHY MSE measurement data and capabilities. */
-  mseGetDump(request?: MseGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<MseGetDumpReply>;
   /** Notifications of a multicast group, decoded. */
   subscribe(group: 'monitor', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<EthtoolNotification>>;
 }

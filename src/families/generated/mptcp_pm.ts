@@ -2,74 +2,133 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
-/** Netlink MPTCP event types */
-export type EventType = 'unspec' | 'created' | 'established' | 'closed' | 'announced' | 'removed' | 'sub-established' | 'sub-closed' | 'sub-priority' | 'listener-created' | 'listener-closed';
+/** What the path manager may do with an endpoint. */
+export type AddressFlags = 'signal' | 'subflow' | 'backup' | 'fullmesh' | 'implicit' | 'laminar';
 
+/** Flags of created and established events. */
+export type EventFlags = 'deny-join-id0' | 'server-side';
+
+/** State of one subflow, as socket diagnostics report it. */
+export type SubflowFlags = 'mcap-rem' | 'mcap-loc' | 'join-rem' | 'join-loc' | 'bkup-rem' | 'bkup-loc' | 'fully-established' | 'connected' | 'mapvalid';
+
+/** Why a subflow was reset (MP_TCPRST reason codes, RFC 8684). */
+export type ResetReason = 'eunspec' | 'emptcp' | 'eresource' | 'eprohibit' | 'ewq2big' | 'ebadperf' | 'emiddlebox';
+
+/** An endpoint (an address, optionally with a port, an id and flags). */
 export interface AddressAttrs {
+  /** AF_INET or AF_INET6. */
   family?: number;
+  /** Endpoint id, unique within the namespace (0 is the initial subflow's address). */
   id?: number;
-  addr4?: number;
-  addr6?: Uint8Array;
+  /** IPv4 address. */
+  addr4?: string;
+  /** IPv6 address. */
+  addr6?: string;
+  /** Port, in host byte order; 0 when none. */
   port?: number;
-  flags?: number;
+  /** What the endpoint is used for. */
+  flags?: Array<AddressFlags | number>;
+  /** Interface subflows from this endpoint are bound to. */
   ifIdx?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/**
+ * Subflow state that socket diagnostics (INET_DIAG_ULP_INFO) carry for
+ * MPTCP subflows; this family itself never sends it.
+ */
 export interface SubflowAttributeAttrs {
+  /** The peer's connection token. */
   tokenRem?: number;
+  /** The local connection token. */
   tokenLoc?: number;
+  /** Data sequence number relative to the initial one. */
   relwriteSeq?: number;
+  /** Data sequence number of the current mapping. */
   mapSeq?: bigint;
+  /** Subflow sequence number of the current mapping. */
   mapSfseq?: number;
+  /** Initial subflow sequence number. */
   ssnOffset?: number;
+  /** Length of the current mapping. */
   mapDatalen?: number;
-  flags?: number;
+  /** Subflow state. */
+  flags?: Array<SubflowFlags | number>;
+  /** The peer's address id of this subflow. */
   idRem?: number;
+  /** The local address id of this subflow. */
   idLoc?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Requests about one endpoint of the in-kernel path manager. */
 export interface EndpointAttrs {
+  /** The endpoint. */
   addr?: AddressAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Attributes of path manager requests and replies. */
 export interface AttrAttrs {
+  /** A local address (endpoint). */
   addr?: AddressAttrs;
+  /** How many addresses announced by a peer may be used per connection. */
   rcvAddAddrs?: number;
+  /** How many additional subflows a connection may have. */
   subflows?: number;
+  /** The connection a userspace path manager command is about. */
   token?: number;
+  /** Local address id, for remove. */
   locId?: number;
+  /** The peer's address of a subflow. */
   addrRemote?: AddressAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Attributes of the events on the mptcp_pm_events group. */
 export interface EventAttrAttrs {
+  /** The connection's local token. */
   token?: number;
+  /** AF_INET or AF_INET6. */
   family?: number;
+  /** Local address id. */
   locId?: number;
+  /** The peer's address id. */
   remId?: number;
-  saddr4?: number;
-  saddr6?: Uint8Array;
-  daddr4?: number;
-  daddr6?: Uint8Array;
+  /** Local IPv4 address. */
+  saddr4?: string;
+  /** Local IPv6 address. */
+  saddr6?: string;
+  /** Remote IPv4 address. */
+  daddr4?: string;
+  /** Remote IPv6 address. */
+  daddr6?: string;
+  /** Local port. */
   sport?: number;
+  /** Remote port. */
   dport?: number;
+  /** 1 when the subflow is a backup. */
   backup?: number;
+  /** The subflow's socket error (an errno), if any. */
   error?: number;
-  flags?: number;
+  /** Connection flags. */
+  flags?: Array<EventFlags | number>;
+  /** Reserved; not sent by current kernels. */
   timeout?: number;
+  /** Interface the subflow is bound to. */
   ifIdx?: number;
-  resetReason?: number;
+  /** Why the peer reset the subflow. */
+  resetReason?: ResetReason | number;
+  /** Flags of the peer's reset; bit 0 set means the problem is transient. */
   resetFlags?: number;
-  /** Deprecated: use 'flags' */
+  /** 1 when this side accepted the connection. */
   serverSide?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** add-addr (do): the request. */
 export interface AddAddrRequest {
+  /** The endpoint. */
   addr?: AddressAttrs;
 }
 
@@ -78,42 +137,58 @@ export type DelAddrRequest = AddAddrRequest;
 
 /** get-addr (do): the request. */
 export interface GetAddrRequest {
+  /** A local address (endpoint). */
   addr?: AddressAttrs;
+  /** The connection a userspace path manager command is about. */
   token?: number;
 }
 
 /** get-addr (do): the reply. */
 export interface GetAddrReply {
+  /** A local address (endpoint). */
   addr?: AddressAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** get-addr (dump): the request. */
+export interface GetAddrDumpRequest {
+  /** The connection a userspace path manager command is about. */
+  token?: number;
 }
 
 /** get-addr (dump): one reply. */
 export type GetAddrDumpReply = GetAddrReply;
 
 /** flush-addrs (do): the request. */
-export type FlushAddrsRequest = AddAddrRequest;
+export interface FlushAddrsRequest {
+  /** A local address (endpoint). */
+  addr?: AddressAttrs;
+}
 
 /** set-limits (do): the request. */
 export interface SetLimitsRequest {
+  /** How many addresses announced by a peer may be used per connection. */
   rcvAddAddrs?: number;
+  /** How many additional subflows a connection may have. */
   subflows?: number;
 }
 
-/** get-limits (do): the request. */
-export type GetLimitsRequest = SetLimitsRequest;
-
 /** get-limits (do): the reply. */
 export interface GetLimitsReply {
+  /** How many addresses announced by a peer may be used per connection. */
   rcvAddAddrs?: number;
+  /** How many additional subflows a connection may have. */
   subflows?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** set-flags (do): the request. */
 export interface SetFlagsRequest {
+  /** A local address (endpoint). */
   addr?: AddressAttrs;
+  /** The connection a userspace path manager command is about. */
   token?: number;
+  /** The peer's address of a subflow. */
   addrRemote?: AddressAttrs;
 }
 
@@ -122,7 +197,9 @@ export type AnnounceRequest = GetAddrRequest;
 
 /** remove (do): the request. */
 export interface RemoveRequest {
+  /** The connection a userspace path manager command is about. */
   token?: number;
+  /** Local address id, for remove. */
   locId?: number;
 }
 
@@ -132,47 +209,206 @@ export type SubflowCreateRequest = SetFlagsRequest;
 /** subflow-destroy (do): the request. */
 export type SubflowDestroyRequest = SetFlagsRequest;
 
-/** get-addr: a notification as decoded. */
-export type GetAddrMessage = GetAddrReply;
+/** created: a notification as decoded. */
+export interface CreatedMessage {
+  /** The connection's local token. */
+  token?: number;
+  /** AF_INET or AF_INET6. */
+  family?: number;
+  /** Local IPv4 address. */
+  saddr4?: string;
+  /** Local IPv6 address. */
+  saddr6?: string;
+  /** Remote IPv4 address. */
+  daddr4?: string;
+  /** Remote IPv6 address. */
+  daddr6?: string;
+  /** Local port. */
+  sport?: number;
+  /** Remote port. */
+  dport?: number;
+  /** 1 when this side accepted the connection. */
+  serverSide?: number;
+  /** Connection flags. */
+  flags?: Array<EventFlags | number>;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
 
-/** get-limits: a notification as decoded. */
-export type GetLimitsMessage = GetLimitsReply;
+/** established: a notification as decoded. */
+export type EstablishedMessage = CreatedMessage;
+
+/** closed: a notification as decoded. */
+export interface ClosedMessage {
+  /** The connection's local token. */
+  token?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** announced: a notification as decoded. */
+export interface AnnouncedMessage {
+  /** The connection's local token. */
+  token?: number;
+  /** The peer's address id. */
+  remId?: number;
+  /** AF_INET or AF_INET6. */
+  family?: number;
+  /** Remote IPv4 address. */
+  daddr4?: string;
+  /** Remote IPv6 address. */
+  daddr6?: string;
+  /** Remote port. */
+  dport?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** removed: a notification as decoded. */
+export interface RemovedMessage {
+  /** The connection's local token. */
+  token?: number;
+  /** The peer's address id. */
+  remId?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** sub-established: a notification as decoded. */
+export interface SubEstablishedMessage {
+  /** The connection's local token. */
+  token?: number;
+  /** AF_INET or AF_INET6. */
+  family?: number;
+  /** Local address id. */
+  locId?: number;
+  /** The peer's address id. */
+  remId?: number;
+  /** Local IPv4 address. */
+  saddr4?: string;
+  /** Local IPv6 address. */
+  saddr6?: string;
+  /** Remote IPv4 address. */
+  daddr4?: string;
+  /** Remote IPv6 address. */
+  daddr6?: string;
+  /** Local port. */
+  sport?: number;
+  /** Remote port. */
+  dport?: number;
+  /** 1 when the subflow is a backup. */
+  backup?: number;
+  /** Interface the subflow is bound to. */
+  ifIdx?: number;
+  /** The subflow's socket error (an errno), if any. */
+  error?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** sub-closed: a notification as decoded. */
+export interface SubClosedMessage {
+  /** The connection's local token. */
+  token?: number;
+  /** AF_INET or AF_INET6. */
+  family?: number;
+  /** Local address id. */
+  locId?: number;
+  /** The peer's address id. */
+  remId?: number;
+  /** Local IPv4 address. */
+  saddr4?: string;
+  /** Local IPv6 address. */
+  saddr6?: string;
+  /** Remote IPv4 address. */
+  daddr4?: string;
+  /** Remote IPv6 address. */
+  daddr6?: string;
+  /** Local port. */
+  sport?: number;
+  /** Remote port. */
+  dport?: number;
+  /** 1 when the subflow is a backup. */
+  backup?: number;
+  /** Interface the subflow is bound to. */
+  ifIdx?: number;
+  /** The subflow's socket error (an errno), if any. */
+  error?: number;
+  /** Why the peer reset the subflow. */
+  resetReason?: ResetReason | number;
+  /** Flags of the peer's reset; bit 0 set means the problem is transient. */
+  resetFlags?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** sub-priority: a notification as decoded. */
+export type SubPriorityMessage = SubEstablishedMessage;
+
+/** listener-created: a notification as decoded. */
+export interface ListenerCreatedMessage {
+  /** AF_INET or AF_INET6. */
+  family?: number;
+  /** Local port. */
+  sport?: number;
+  /** Local IPv4 address. */
+  saddr4?: string;
+  /** Local IPv6 address. */
+  saddr6?: string;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** listener-closed: a notification as decoded. */
+export type ListenerClosedMessage = ListenerCreatedMessage;
 
 /** A notification of the mptcp_pm family, by the operation it belongs to. */
 export type MptcpPmNotification =
-  | FamilyNotification<'get-addr', GetAddrMessage>
-  | FamilyNotification<'get-limits', GetLimitsMessage>;
+  | FamilyNotification<'created', CreatedMessage>
+  | FamilyNotification<'established', EstablishedMessage>
+  | FamilyNotification<'closed', ClosedMessage>
+  | FamilyNotification<'announced', AnnouncedMessage>
+  | FamilyNotification<'removed', RemovedMessage>
+  | FamilyNotification<'sub-established', SubEstablishedMessage>
+  | FamilyNotification<'sub-closed', SubClosedMessage>
+  | FamilyNotification<'sub-priority', SubPriorityMessage>
+  | FamilyNotification<'listener-created', ListenerCreatedMessage>
+  | FamilyNotification<'listener-closed', ListenerClosedMessage>;
 
 /** The mptcp_pm family's operations as methods. */
 export interface MptcpPmMethods {
-  /** Add endpoint */
+  /** Add an endpoint to the in-kernel path manager. */
   addAddr(request: AddAddrRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Delete endpoint */
+  /** Remove an endpoint, by id (or by address when the id is 0). */
   delAddr(request: DelAddrRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get endpoint information */
+  /**
+   * Read one endpoint by id, or dump them all. A token selects the
+   * addresses of a userspace-managed connection instead.
+   */
   getAddr(request: GetAddrRequest, opts?: FamilyCallOptions): Promise<GetAddrReply>;
-  /** Get endpoint information */
-  getAddrDump(request?: Record<string, never>, opts?: FamilyCallOptions): FamilyDump<GetAddrDumpReply>;
-  /** Flush addresses */
+  /**
+   * Read one endpoint by id, or dump them all. A token selects the
+   * addresses of a userspace-managed connection instead.
+   */
+  getAddrDump(request?: GetAddrDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetAddrDumpReply>;
+  /** Remove every endpoint. */
   flushAddrs(request: FlushAddrsRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Set protocol limits */
+  /** Set the per-connection limits of the in-kernel path manager. */
   setLimits(request: SetLimitsRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get protocol limits */
-  getLimits(request: GetLimitsRequest, opts?: FamilyCallOptions): Promise<GetLimitsReply>;
-  /** Change endpoint flags */
+  /** Read the per-connection limits. */
+  getLimits(request?: Record<string, never>, opts?: FamilyCallOptions): Promise<GetLimitsReply>;
+  /**
+   * Change an endpoint's backup and fullmesh flags; with a token, change
+   * the backup priority of one subflow of that connection.
+   */
   setFlags(request: SetFlagsRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Announce new address */
+  /** Announce a local address to the peer of a userspace-managed connection. */
   announce(request: AnnounceRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Announce removal */
+  /** Withdraw an announced address (by local id) from a userspace-managed connection. */
   remove(request: RemoveRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Create subflow */
+  /** Open a subflow of a userspace-managed connection. */
   subflowCreate(request: SubflowCreateRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Destroy subflow */
+  /** Close a subflow of a userspace-managed connection. */
   subflowDestroy(request: SubflowDestroyRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
+  /** Notifications of a multicast group, decoded. */
+  subscribe(group: 'mptcp_pm_cmds' | 'mptcp_pm_events', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<MptcpPmNotification>>;
 }
 
 /** A mptcp_pm family object with typed methods. */
-export type MptcpPmFamily = MptcpPmMethods & Family;
+export type MptcpPmFamily = MptcpPmMethods & Omit<Family, 'subscribe'>;
 
 /** Opens the mptcp_pm family (its spec found by name, as openFamily does) with typed methods. */
 export function openMptcpPm(opts?: OpenFamilyOptions): Promise<MptcpPmFamily> {

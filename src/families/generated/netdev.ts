@@ -2,358 +2,285 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
+/** XDP features of a device. */
 export type XdpAct = 'basic' | 'redirect' | 'ndo-xmit' | 'xsk-zerocopy' | 'hw-offload' | 'rx-sg' | 'ndo-xmit-sg';
 
+/** Receive metadata an XDP program can ask the driver for. */
 export type XdpRxMetadata = 'timestamp' | 'hash' | 'vlan-tag';
 
+/** AF_XDP transmit metadata the driver honours. */
 export type XskFlags = 'tx-timestamp' | 'tx-checksum' | 'tx-launch-time-fifo';
 
+/** The two kinds of queue; each has its own id space. */
 export type QueueType = 'rx' | 'tx';
 
+/** How queue statistics are grouped. */
 export type QstatsScope = 'queue';
 
-export type NapiThreaded = 'disabled' | 'enabled' | 'busy-poll';
+/** Where a NAPI instance polls. */
+export type NapiThreaded = 'disabled' | 'enabled';
 
+/** One network device. */
 export interface DevAttrs {
-  /** netdev ifindex */
+  /** The device's interface index. */
   ifindex?: number;
-  /** Bitmask of enabled xdp-features. */
+  /** XDP features the device has enabled. */
   xdpFeatures?: Array<XdpAct | bigint>;
-  /** max fragment count supported by ZC driver */
+  /**
+   * Largest number of fragments a zero-copy AF_XDP frame may have; sent
+   * only when the device supports zero copy.
+   */
   xdpZcMaxSegs?: number;
-  /** Bitmask of supported XDP receive metadata features. See Documentation/networking/xdp-rx-metadata.rst for more details. */
+  /** Receive metadata the driver can provide to XDP programs. */
   xdpRxMetadataFeatures?: Array<XdpRxMetadata | bigint>;
-  /** Bitmask of enabled AF_XDP features. */
+  /** AF_XDP transmit metadata the driver supports. */
   xskFeatures?: Array<XskFlags | bigint>;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/**
+ * Marks memory provided by io_uring (zero-copy receive). Sent empty;
+ * its presence is the information.
+ */
 export interface IoUringProviderInfoAttrs {
-  /**
-   * RX buffer length in bytes for this io_uring memory provider.
-   * Reflects the rx_buf_len passed at io_uring zerocopy rx
-   * registration time.
-   */
-  rxBufLen?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/**
+ * One page pool: the page allocator and recycler a driver keeps for one
+ * receive queue.
+ */
 export interface PagePoolAttrs {
-  /** Unique ID of a Page Pool instance. */
+  /** Id of the pool, unique system-wide. */
   id?: bigint;
   /**
-   * ifindex of the netdev to which the pool belongs.
-   * May not be reported if the page pool was allocated for a netdev
-   * which got destroyed already (page pools may outlast their netdevs
-   * because they wait for all memory to be returned).
+   * The device the pool belongs to. Absent once the device is gone
+   * (a pool lives on until all its pages come back).
    */
   ifindex?: number;
-  /** Id of NAPI using this Page Pool instance. */
+  /** The NAPI instance that allocates from the pool. */
   napiId?: bigint;
-  /**
-   * Number of outstanding references to this page pool (allocated
-   * but yet to be freed pages). Allocated pages may be held in
-   * socket receive queues, driver receive ring, page pool recycling
-   * ring, the page pool cache, etc.
-   */
+  /** Pages handed out and not yet returned. */
   inflight?: bigint;
-  /** Amount of memory held by inflight pages. */
+  /** Bytes held by those pages. */
   inflightMem?: bigint;
   /**
-   * Seconds in CLOCK_BOOTTIME of when Page Pool was detached by
-   * the driver. Once detached Page Pool can no longer be used to
-   * allocate memory.
-   * Page Pools wait for all the memory allocated from them to be freed
-   * before truly disappearing. "Detached" Page Pools cannot be
-   * "re-attached", they are just waiting to disappear.
-   * Attribute is absent if Page Pool has not been detached, and
-   * can still be used to allocate new memory.
+   * When the driver let go of the pool, in seconds of CLOCK_BOOTTIME.
+   * Absent while the driver still uses it.
    */
   detachTime?: bigint;
-  /** ID of the dmabuf this page-pool is attached to. */
+  /** The dma-buf binding the pool allocates from, if any. */
   dmabuf?: number;
-  /** io-uring memory provider information. */
+  /** Present when the pool's memory comes from io_uring. */
   ioUring?: IoUringProviderInfoAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Identifies a page pool inside page-pool-stats. */
 export interface PagePoolInfoAttrs {
-  /** Unique ID of a Page Pool instance. */
+  /** Id of the pool, unique system-wide. */
   id?: bigint;
   /**
-   * ifindex of the netdev to which the pool belongs.
-   * May not be reported if the page pool was allocated for a netdev
-   * which got destroyed already (page pools may outlast their netdevs
-   * because they wait for all memory to be returned).
+   * The device the pool belongs to. Absent once the device is gone
+   * (a pool lives on until all its pages come back).
    */
   ifindex?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /**
- * Page pool statistics, see docs for struct page_pool_stats
- * for information about individual statistics.
+ * Allocation and recycling counters of one page pool (kernels built with
+ * CONFIG_PAGE_POOL_STATS).
  */
 export interface PagePoolStatsAttrs {
-  /** Page pool identifying information. */
+  /** Which pool the counters are about. */
   info?: PagePoolInfoAttrs;
+  /** Pages served from the pool's cache. */
   allocFast?: bigint;
+  /** Pages allocated one at a time from the page allocator. */
   allocSlow?: bigint;
+  /** Higher-order allocations from the page allocator. */
   allocSlowHighOrder?: bigint;
+  /** Times the ring was empty on allocation. */
   allocEmpty?: bigint;
+  /** Times the cache was refilled from the ring. */
   allocRefill?: bigint;
+  /** Pages not cached because they belonged to another NUMA node. */
   allocWaive?: bigint;
+  /** Pages recycled straight into the cache. */
   recycleCached?: bigint;
+  /** Recycles that failed because the cache was full. */
   recycleCacheFull?: bigint;
+  /** Pages recycled into the ring. */
   recycleRing?: bigint;
+  /** Pages freed because the ring was full. */
   recycleRingFull?: bigint;
+  /** Pages released because they were still referenced elsewhere. */
   recycleReleasedRefcnt?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** One NAPI instance (a polling context of a device). */
 export interface NapiAttrs {
-  /** ifindex of the netdevice to which NAPI instance belongs. */
+  /** The device the instance belongs to. */
   ifindex?: number;
-  /** ID of the NAPI instance. */
+  /** Id of the instance. */
   id?: number;
-  /** The associated interrupt vector number for the napi */
+  /** The interrupt the instance is tied to, if any. */
   irq?: number;
-  /** PID of the napi thread, if NAPI is configured to operate in threaded mode. If NAPI is not in threaded mode (i.e. uses normal softirq context), the attribute will be absent. */
+  /** The polling thread's pid, when the instance polls in a thread. */
   pid?: number;
-  /** The number of consecutive empty polls before IRQ deferral ends and hardware IRQs are re-enabled. */
+  /** Empty polls to wait before re-enabling hardware interrupts. */
   deferHardIrqs?: number;
-  /** The timeout, in nanoseconds, of when to trigger the NAPI watchdog timer which schedules NAPI processing. Additionally, a non-zero value will also prevent GRO from flushing recent super-frames at the end of a NAPI cycle. This may add receive latency in exchange for reducing the number of frames processed by the network stack. */
+  /**
+   * Nanoseconds before the watchdog schedules polling; non-zero also
+   * keeps GRO from flushing at the end of each poll.
+   */
   groFlushTimeout?: bigint;
-  /** The timeout, in nanoseconds, of how long to suspend irq processing, if event polling finds events */
+  /** Nanoseconds interrupts stay suspended while busy polling finds work. */
   irqSuspendTimeout?: bigint;
-  /** Whether the NAPI is configured to operate in threaded polling mode. If this is set to enabled then the NAPI context operates in threaded polling mode. If this is set to busy-poll, then the threaded polling mode also busy polls. */
+  /** Whether the instance polls in a thread. */
   threaded?: NapiThreaded | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Marks a queue an AF_XDP socket is bound to. Sent empty. */
 export interface XskInfoAttrs {
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** One receive or transmit queue of a device. */
 export interface QueueAttrs {
-  /** Queue index; most queue types are indexed like a C array, with indexes starting at 0 and ending at queue count - 1. Queue indexes are scoped to an interface and queue type. */
+  /** Index of the queue among the device's queues of its type. */
   id?: number;
-  /** ifindex of the netdevice to which the queue belongs. */
+  /** The device. */
   ifindex?: number;
-  /** Queue type as rx, tx. Each queue type defines a separate ID space. XDP TX queues allocated in the kernel are not linked to NAPIs and thus not listed. AF_XDP queues will have more information set in the xsk attribute. */
+  /** Receive or transmit. */
   type?: QueueType | number;
-  /** ID of the NAPI instance which services this queue. */
+  /** The NAPI instance servicing the queue. */
   napiId?: number;
-  /** ID of the dmabuf attached to this queue, if any. */
+  /** The dma-buf binding attached to the queue, if any. */
   dmabuf?: number;
-  /** io_uring memory provider information. */
+  /** Present when io_uring provides the queue's memory. */
   ioUring?: IoUringProviderInfoAttrs;
-  /** XSK information for this queue, if any. */
+  /** Present when an AF_XDP socket is bound to the queue. */
   xsk?: XskInfoAttrs;
-  /**
-   * A queue from a virtual device can have a lease which refers to
-   * another queue from a physical device. This is useful for memory
-   * providers and AF_XDP operations which take an ifindex and queue id
-   * to allow applications to bind against virtual devices in containers.
-   */
-  lease?: LeaseAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /**
- * Get device statistics, scoped to a device or a queue.
- * These statistics extend (and partially duplicate) statistics available
- * in struct rtnl_link_stats64.
- * Value of the `scope` attribute determines how statistics are
- * aggregated. When aggregated for the entire device the statistics
- * represent the total number of events since last explicit reset of
- * the device (i.e. not a reconfiguration like changing queue count).
- * When reported per-queue, however, the statistics may not add
- * up to the total number of events, will only be reported for currently
- * active objects, and will likely report the number of events since last
- * reconfiguration.
+ * Statistics of a device or of one of its queues. Counters a driver does
+ * not keep are absent; per-queue counts cover only current queues and
+ * may restart when the device is reconfigured.
  */
 export interface QstatsAttrs {
-  /** ifindex of the netdevice to which stats belong. */
+  /** The device. */
   ifindex?: number;
-  /** Queue type as rx, tx, for queue-id. */
+  /** Type of the queue the counters belong to (per-queue scope). */
   queueType?: QueueType | number;
-  /** Queue ID, if stats are scoped to a single queue instance. */
+  /** The queue the counters belong to (per-queue scope). */
   queueId?: number;
-  /** What object type should be used to iterate over the stats. */
+  /** In requests, how to group the counters. */
   scope?: Array<QstatsScope | bigint>;
-  /**
-   * Number of wire packets successfully received and passed to the stack.
-   * For drivers supporting XDP, XDP is considered the first layer
-   * of the stack, so packets consumed by XDP are still counted here.
-   */
+  /** Packets received and passed to the stack (XDP counts as the stack). */
   rxPackets?: bigint;
-  /** Successfully received bytes, see `rx-packets`. */
+  /** Bytes of those packets. */
   rxBytes?: bigint;
-  /**
-   * Number of wire packets successfully sent. Packet is considered to be
-   * successfully sent once it is in device memory (usually this means
-   * the device has issued a DMA completion for the packet).
-   */
+  /** Packets handed to the device and completed. */
   txPackets?: bigint;
-  /** Successfully sent bytes, see `tx-packets`. */
+  /** Bytes of those packets. */
   txBytes?: bigint;
-  /**
-   * Number of times skb or buffer allocation failed on the Rx datapath.
-   * Allocation failure may, or may not result in a packet drop, depending
-   * on driver implementation and whether system recovers quickly.
-   */
+  /** Failed buffer or skb allocations on receive. */
   rxAllocFail?: bigint;
-  /**
-   * Number of all packets which entered the device, but never left it,
-   * including but not limited to: packets dropped due to lack of buffer
-   * space, processing errors, explicit or implicit policies and packet
-   * filters.
-   */
+  /** Packets that entered the device and never reached the host. */
   rxHwDrops?: bigint;
-  /**
-   * Number of packets dropped due to transient lack of resources, such as
-   * buffer space, host descriptors etc.
-   */
+  /** Of those, packets dropped for lack of buffers or descriptors. */
   rxHwDropOverruns?: bigint;
-  /** Number of packets that were marked as CHECKSUM_COMPLETE. */
+  /** Packets received with CHECKSUM_COMPLETE. */
   rxCsumComplete?: bigint;
-  /** Number of packets that were marked as CHECKSUM_UNNECESSARY. */
+  /** Packets received with CHECKSUM_UNNECESSARY. */
   rxCsumUnnecessary?: bigint;
-  /** Number of packets that were not checksummed by device. */
+  /** Packets the device did not checksum. */
   rxCsumNone?: bigint;
-  /**
-   * Number of packets with bad checksum. The packets are not discarded,
-   * but still delivered to the stack.
-   */
+  /** Packets with a bad checksum (still delivered). */
   rxCsumBad?: bigint;
-  /**
-   * Number of packets that were coalesced from smaller packets by the
-   * device. Counts only packets coalesced with the HW-GRO netdevice
-   * feature, LRO-coalesced packets are not counted.
-   */
+  /** Packets the device coalesced (hardware GRO). */
   rxHwGroPackets?: bigint;
-  /** See `rx-hw-gro-packets`. */
+  /** Bytes of those packets. */
   rxHwGroBytes?: bigint;
-  /**
-   * Number of packets that were coalesced to bigger packetss with the
-   * HW-GRO netdevice feature. LRO-coalesced packets are not counted.
-   */
+  /** Wire packets that went into hardware GRO packets. */
   rxHwGroWirePackets?: bigint;
-  /** See `rx-hw-gro-wire-packets`. */
+  /** Bytes of those wire packets. */
   rxHwGroWireBytes?: bigint;
-  /**
-   * Number of the packets dropped by the device due to the received
-   * packets bitrate exceeding the device rate limit.
-   */
+  /** Packets dropped by the device's receive rate limit. */
   rxHwDropRatelimits?: bigint;
-  /**
-   * Number of packets that arrived at the device but never left it,
-   * encompassing packets dropped for reasons such as processing errors, as
-   * well as those affected by explicitly defined policies and packet
-   * filtering criteria.
-   */
+  /** Packets that reached the device and were never sent. */
   txHwDrops?: bigint;
-  /** Number of packets dropped because they were invalid or malformed. */
+  /** Of those, packets dropped as malformed. */
   txHwDropErrors?: bigint;
-  /**
-   * Number of packets that did not require the device to calculate the
-   * checksum.
-   */
+  /** Packets sent without checksum offload. */
   txCsumNone?: bigint;
-  /**
-   * Number of packets that required the device to calculate the checksum.
-   * This counter includes the number of GSO wire packets for which device
-   * calculated the L4 checksum.
-   */
+  /** Packets the device had to checksum. */
   txNeedsCsum?: bigint;
-  /**
-   * Number of packets that necessitated segmentation into smaller packets
-   * by the device.
-   */
+  /** Packets the device segmented (hardware GSO). */
   txHwGsoPackets?: bigint;
-  /** See `tx-hw-gso-packets`. */
+  /** Bytes of those packets. */
   txHwGsoBytes?: bigint;
-  /**
-   * Number of wire-sized packets generated by processing
-   * `tx-hw-gso-packets`
-   */
+  /** Wire packets produced by hardware GSO. */
   txHwGsoWirePackets?: bigint;
-  /** See `tx-hw-gso-wire-packets`. */
+  /** Bytes of those wire packets. */
   txHwGsoWireBytes?: bigint;
-  /**
-   * Number of the packets dropped by the device due to the transmit
-   * packets bitrate exceeding the device rate limit.
-   */
+  /** Packets dropped by the device's transmit rate limit. */
   txHwDropRatelimits?: bigint;
-  /**
-   * Number of times driver paused accepting new tx packets
-   * from the stack to this queue, because the queue was full.
-   * Note that if BQL is supported and enabled on the device
-   * the networking stack will avoid queuing a lot of data at once.
-   */
+  /** Times the driver stopped the queue because it was full. */
   txStop?: bigint;
-  /**
-   * Number of times driver re-started accepting send
-   * requests to this queue from the stack.
-   */
+  /** Times the driver restarted the queue. */
   txWake?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Names one queue of a device. */
 export interface QueueIdAttrs {
-  /** Queue index; most queue types are indexed like a C array, with indexes starting at 0 and ending at queue count - 1. Queue indexes are scoped to an interface and queue type. */
+  /** Index of the queue among the device's queues of its type. */
   id?: number;
-  /** Queue type as rx, tx. Each queue type defines a separate ID space. XDP TX queues allocated in the kernel are not linked to NAPIs and thus not listed. AF_XDP queues will have more information set in the xsk attribute. */
+  /** Receive or transmit. */
   type?: QueueType | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LeaseAttrs {
-  /** The netdev ifindex to lease the queue from. */
-  ifindex?: number;
-  /** The netdev queue to lease from. */
-  queue?: QueueIdAttrs;
-  /** The network namespace id of the netdev. */
-  netnsId?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
+/** A dma-buf bound to device queues (device memory TCP). */
 export interface DmabufAttrs {
-  /** netdev ifindex to bind the dmabuf to. */
+  /** The device. */
   ifindex?: number;
-  /** receive queues to bind the dmabuf to. */
+  /** Receive queues to bind, one nest per queue. */
   queues?: QueueIdAttrs[];
-  /** dmabuf file descriptor to bind. */
+  /** File descriptor of the dma-buf. */
   fd?: number;
-  /** id of the dmabuf binding */
+  /** Id of the binding, in replies. */
   id?: number;
-  /**
-   * Size in bytes of each device page the NIC writes into from the bound
-   * dmabuf. Must be a power of two and >= PAGE_SIZE; defaults to
-   * PAGE_SIZE.
-   */
-  rxPageSize?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** dev-get (do): the request. */
 export interface DevGetRequest {
-  /** netdev ifindex */
+  /** The device's interface index. */
   ifindex?: number;
 }
 
 /** dev-get (do): the reply. */
 export interface DevGetReply {
-  /** netdev ifindex */
+  /** The device's interface index. */
   ifindex?: number;
-  /** Bitmask of enabled xdp-features. */
+  /** XDP features the device has enabled. */
   xdpFeatures?: Array<XdpAct | bigint>;
-  /** max fragment count supported by ZC driver */
+  /**
+   * Largest number of fragments a zero-copy AF_XDP frame may have; sent
+   * only when the device supports zero copy.
+   */
   xdpZcMaxSegs?: number;
-  /** Bitmask of supported XDP receive metadata features. See Documentation/networking/xdp-rx-metadata.rst for more details. */
+  /** Receive metadata the driver can provide to XDP programs. */
   xdpRxMetadataFeatures?: Array<XdpRxMetadata | bigint>;
-  /** Bitmask of enabled AF_XDP features. */
+  /** AF_XDP transmit metadata the driver supports. */
   xskFeatures?: Array<XskFlags | bigint>;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -363,59 +290,35 @@ export type DevGetDumpReply = DevGetReply;
 
 /** page-pool-get (do): the request. */
 export interface PagePoolGetRequest {
-  /** Unique ID of a Page Pool instance. */
+  /** Id of the pool, unique system-wide. */
   id?: bigint;
 }
 
 /** page-pool-get (do): the reply. */
 export interface PagePoolGetReply {
-  /** Unique ID of a Page Pool instance. */
+  /** Id of the pool, unique system-wide. */
   id?: bigint;
   /**
-   * ifindex of the netdev to which the pool belongs.
-   * May not be reported if the page pool was allocated for a netdev
-   * which got destroyed already (page pools may outlast their netdevs
-   * because they wait for all memory to be returned).
+   * The device the pool belongs to. Absent once the device is gone
+   * (a pool lives on until all its pages come back).
    */
   ifindex?: number;
-  /** Id of NAPI using this Page Pool instance. */
+  /** The NAPI instance that allocates from the pool. */
   napiId?: bigint;
-  /**
-   * Number of outstanding references to this page pool (allocated
-   * but yet to be freed pages). Allocated pages may be held in
-   * socket receive queues, driver receive ring, page pool recycling
-   * ring, the page pool cache, etc.
-   */
+  /** Pages handed out and not yet returned. */
   inflight?: bigint;
-  /** Amount of memory held by inflight pages. */
+  /** Bytes held by those pages. */
   inflightMem?: bigint;
   /**
-   * Seconds in CLOCK_BOOTTIME of when Page Pool was detached by
-   * the driver. Once detached Page Pool can no longer be used to
-   * allocate memory.
-   * Page Pools wait for all the memory allocated from them to be freed
-   * before truly disappearing. "Detached" Page Pools cannot be
-   * "re-attached", they are just waiting to disappear.
-   * Attribute is absent if Page Pool has not been detached, and
-   * can still be used to allocate new memory.
+   * When the driver let go of the pool, in seconds of CLOCK_BOOTTIME.
+   * Absent while the driver still uses it.
    */
   detachTime?: bigint;
-  /** ID of the dmabuf this page-pool is attached to. */
+  /** The dma-buf binding the pool allocates from, if any. */
   dmabuf?: number;
-  /** io-uring memory provider information. */
+  /** Present when the pool's memory comes from io_uring. */
   ioUring?: IoUringProviderInfoAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
-}
-
-/** page-pool-get (dump): the request. */
-export interface PagePoolGetDumpRequest {
-  /**
-   * ifindex of the netdev to which the pool belongs.
-   * May not be reported if the page pool was allocated for a netdev
-   * which got destroyed already (page pools may outlast their netdevs
-   * because they wait for all memory to be returned).
-   */
-  ifindex?: number;
 }
 
 /** page-pool-get (dump): one reply. */
@@ -423,73 +326,74 @@ export type PagePoolGetDumpReply = PagePoolGetReply;
 
 /** page-pool-stats-get (do): the request. */
 export interface PagePoolStatsGetRequest {
-  /** Page pool identifying information. */
+  /** Which pool the counters are about. */
   info?: PagePoolInfoAttrs;
 }
 
 /** page-pool-stats-get (do): the reply. */
 export interface PagePoolStatsGetReply {
-  /** Page pool identifying information. */
+  /** Which pool the counters are about. */
   info?: PagePoolInfoAttrs;
+  /** Pages served from the pool's cache. */
   allocFast?: bigint;
+  /** Pages allocated one at a time from the page allocator. */
   allocSlow?: bigint;
+  /** Higher-order allocations from the page allocator. */
   allocSlowHighOrder?: bigint;
+  /** Times the ring was empty on allocation. */
   allocEmpty?: bigint;
+  /** Times the cache was refilled from the ring. */
   allocRefill?: bigint;
+  /** Pages not cached because they belonged to another NUMA node. */
   allocWaive?: bigint;
+  /** Pages recycled straight into the cache. */
   recycleCached?: bigint;
+  /** Recycles that failed because the cache was full. */
   recycleCacheFull?: bigint;
+  /** Pages recycled into the ring. */
   recycleRing?: bigint;
+  /** Pages freed because the ring was full. */
   recycleRingFull?: bigint;
+  /** Pages released because they were still referenced elsewhere. */
   recycleReleasedRefcnt?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
-
-/** page-pool-stats-get (dump): the request. */
-export type PagePoolStatsGetDumpRequest = PagePoolStatsGetRequest;
 
 /** page-pool-stats-get (dump): one reply. */
 export type PagePoolStatsGetDumpReply = PagePoolStatsGetReply;
 
 /** queue-get (do): the request. */
 export interface QueueGetRequest {
-  /** ifindex of the netdevice to which the queue belongs. */
+  /** The device. */
   ifindex?: number;
-  /** Queue type as rx, tx. Each queue type defines a separate ID space. XDP TX queues allocated in the kernel are not linked to NAPIs and thus not listed. AF_XDP queues will have more information set in the xsk attribute. */
+  /** Receive or transmit. */
   type?: QueueType | number;
-  /** Queue index; most queue types are indexed like a C array, with indexes starting at 0 and ending at queue count - 1. Queue indexes are scoped to an interface and queue type. */
+  /** Index of the queue among the device's queues of its type. */
   id?: number;
 }
 
 /** queue-get (do): the reply. */
 export interface QueueGetReply {
-  /** Queue index; most queue types are indexed like a C array, with indexes starting at 0 and ending at queue count - 1. Queue indexes are scoped to an interface and queue type. */
+  /** Index of the queue among the device's queues of its type. */
   id?: number;
-  /** Queue type as rx, tx. Each queue type defines a separate ID space. XDP TX queues allocated in the kernel are not linked to NAPIs and thus not listed. AF_XDP queues will have more information set in the xsk attribute. */
+  /** Receive or transmit. */
   type?: QueueType | number;
-  /** ID of the NAPI instance which services this queue. */
+  /** The NAPI instance servicing the queue. */
   napiId?: number;
-  /** ifindex of the netdevice to which the queue belongs. */
+  /** The device. */
   ifindex?: number;
-  /** ID of the dmabuf attached to this queue, if any. */
+  /** The dma-buf binding attached to the queue, if any. */
   dmabuf?: number;
-  /** io_uring memory provider information. */
+  /** Present when io_uring provides the queue's memory. */
   ioUring?: IoUringProviderInfoAttrs;
-  /** XSK information for this queue, if any. */
+  /** Present when an AF_XDP socket is bound to the queue. */
   xsk?: XskInfoAttrs;
-  /**
-   * A queue from a virtual device can have a lease which refers to
-   * another queue from a physical device. This is useful for memory
-   * providers and AF_XDP operations which take an ifindex and queue id
-   * to allow applications to bind against virtual devices in containers.
-   */
-  lease?: LeaseAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** queue-get (dump): the request. */
 export interface QueueGetDumpRequest {
-  /** ifindex of the netdevice to which the queue belongs. */
+  /** The device. */
   ifindex?: number;
 }
 
@@ -498,34 +402,37 @@ export type QueueGetDumpReply = QueueGetReply;
 
 /** napi-get (do): the request. */
 export interface NapiGetRequest {
-  /** ID of the NAPI instance. */
+  /** Id of the instance. */
   id?: number;
 }
 
 /** napi-get (do): the reply. */
 export interface NapiGetReply {
-  /** ID of the NAPI instance. */
+  /** Id of the instance. */
   id?: number;
-  /** ifindex of the netdevice to which NAPI instance belongs. */
+  /** The device the instance belongs to. */
   ifindex?: number;
-  /** The associated interrupt vector number for the napi */
+  /** The interrupt the instance is tied to, if any. */
   irq?: number;
-  /** PID of the napi thread, if NAPI is configured to operate in threaded mode. If NAPI is not in threaded mode (i.e. uses normal softirq context), the attribute will be absent. */
+  /** The polling thread's pid, when the instance polls in a thread. */
   pid?: number;
-  /** The number of consecutive empty polls before IRQ deferral ends and hardware IRQs are re-enabled. */
+  /** Empty polls to wait before re-enabling hardware interrupts. */
   deferHardIrqs?: number;
-  /** The timeout, in nanoseconds, of when to trigger the NAPI watchdog timer which schedules NAPI processing. Additionally, a non-zero value will also prevent GRO from flushing recent super-frames at the end of a NAPI cycle. This may add receive latency in exchange for reducing the number of frames processed by the network stack. */
+  /**
+   * Nanoseconds before the watchdog schedules polling; non-zero also
+   * keeps GRO from flushing at the end of each poll.
+   */
   groFlushTimeout?: bigint;
-  /** The timeout, in nanoseconds, of how long to suspend irq processing, if event polling finds events */
+  /** Nanoseconds interrupts stay suspended while busy polling finds work. */
   irqSuspendTimeout?: bigint;
-  /** Whether the NAPI is configured to operate in threaded polling mode. If this is set to enabled then the NAPI context operates in threaded polling mode. If this is set to busy-poll, then the threaded polling mode also busy polls. */
+  /** Whether the instance polls in a thread. */
   threaded?: NapiThreaded | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** napi-get (dump): the request. */
 export interface NapiGetDumpRequest {
-  /** ifindex of the netdevice to which NAPI instance belongs. */
+  /** The device the instance belongs to. */
   ifindex?: number;
 }
 
@@ -534,208 +441,121 @@ export type NapiGetDumpReply = NapiGetReply;
 
 /** qstats-get (dump): the request. */
 export interface QstatsGetDumpRequest {
-  /** ifindex of the netdevice to which stats belong. */
+  /** The device. */
   ifindex?: number;
-  /** What object type should be used to iterate over the stats. */
+  /** In requests, how to group the counters. */
   scope?: Array<QstatsScope | bigint>;
 }
 
 /** qstats-get (dump): one reply. */
 export interface QstatsGetDumpReply {
-  /** ifindex of the netdevice to which stats belong. */
+  /** The device. */
   ifindex?: number;
-  /** Queue type as rx, tx, for queue-id. */
+  /** Type of the queue the counters belong to (per-queue scope). */
   queueType?: QueueType | number;
-  /** Queue ID, if stats are scoped to a single queue instance. */
+  /** The queue the counters belong to (per-queue scope). */
   queueId?: number;
-  /**
-   * Number of wire packets successfully received and passed to the stack.
-   * For drivers supporting XDP, XDP is considered the first layer
-   * of the stack, so packets consumed by XDP are still counted here.
-   */
+  /** Packets received and passed to the stack (XDP counts as the stack). */
   rxPackets?: bigint;
-  /** Successfully received bytes, see `rx-packets`. */
+  /** Bytes of those packets. */
   rxBytes?: bigint;
-  /**
-   * Number of wire packets successfully sent. Packet is considered to be
-   * successfully sent once it is in device memory (usually this means
-   * the device has issued a DMA completion for the packet).
-   */
+  /** Packets handed to the device and completed. */
   txPackets?: bigint;
-  /** Successfully sent bytes, see `tx-packets`. */
+  /** Bytes of those packets. */
   txBytes?: bigint;
-  /**
-   * Number of times skb or buffer allocation failed on the Rx datapath.
-   * Allocation failure may, or may not result in a packet drop, depending
-   * on driver implementation and whether system recovers quickly.
-   */
+  /** Failed buffer or skb allocations on receive. */
   rxAllocFail?: bigint;
-  /**
-   * Number of all packets which entered the device, but never left it,
-   * including but not limited to: packets dropped due to lack of buffer
-   * space, processing errors, explicit or implicit policies and packet
-   * filters.
-   */
+  /** Packets that entered the device and never reached the host. */
   rxHwDrops?: bigint;
-  /**
-   * Number of packets dropped due to transient lack of resources, such as
-   * buffer space, host descriptors etc.
-   */
+  /** Of those, packets dropped for lack of buffers or descriptors. */
   rxHwDropOverruns?: bigint;
-  /** Number of packets that were marked as CHECKSUM_COMPLETE. */
+  /** Packets received with CHECKSUM_COMPLETE. */
   rxCsumComplete?: bigint;
-  /** Number of packets that were marked as CHECKSUM_UNNECESSARY. */
+  /** Packets received with CHECKSUM_UNNECESSARY. */
   rxCsumUnnecessary?: bigint;
-  /** Number of packets that were not checksummed by device. */
+  /** Packets the device did not checksum. */
   rxCsumNone?: bigint;
-  /**
-   * Number of packets with bad checksum. The packets are not discarded,
-   * but still delivered to the stack.
-   */
+  /** Packets with a bad checksum (still delivered). */
   rxCsumBad?: bigint;
-  /**
-   * Number of packets that were coalesced from smaller packets by the
-   * device. Counts only packets coalesced with the HW-GRO netdevice
-   * feature, LRO-coalesced packets are not counted.
-   */
+  /** Packets the device coalesced (hardware GRO). */
   rxHwGroPackets?: bigint;
-  /** See `rx-hw-gro-packets`. */
+  /** Bytes of those packets. */
   rxHwGroBytes?: bigint;
-  /**
-   * Number of packets that were coalesced to bigger packetss with the
-   * HW-GRO netdevice feature. LRO-coalesced packets are not counted.
-   */
+  /** Wire packets that went into hardware GRO packets. */
   rxHwGroWirePackets?: bigint;
-  /** See `rx-hw-gro-wire-packets`. */
+  /** Bytes of those wire packets. */
   rxHwGroWireBytes?: bigint;
-  /**
-   * Number of the packets dropped by the device due to the received
-   * packets bitrate exceeding the device rate limit.
-   */
+  /** Packets dropped by the device's receive rate limit. */
   rxHwDropRatelimits?: bigint;
-  /**
-   * Number of packets that arrived at the device but never left it,
-   * encompassing packets dropped for reasons such as processing errors, as
-   * well as those affected by explicitly defined policies and packet
-   * filtering criteria.
-   */
+  /** Packets that reached the device and were never sent. */
   txHwDrops?: bigint;
-  /** Number of packets dropped because they were invalid or malformed. */
+  /** Of those, packets dropped as malformed. */
   txHwDropErrors?: bigint;
-  /**
-   * Number of packets that did not require the device to calculate the
-   * checksum.
-   */
+  /** Packets sent without checksum offload. */
   txCsumNone?: bigint;
-  /**
-   * Number of packets that required the device to calculate the checksum.
-   * This counter includes the number of GSO wire packets for which device
-   * calculated the L4 checksum.
-   */
+  /** Packets the device had to checksum. */
   txNeedsCsum?: bigint;
-  /**
-   * Number of packets that necessitated segmentation into smaller packets
-   * by the device.
-   */
+  /** Packets the device segmented (hardware GSO). */
   txHwGsoPackets?: bigint;
-  /** See `tx-hw-gso-packets`. */
+  /** Bytes of those packets. */
   txHwGsoBytes?: bigint;
-  /**
-   * Number of wire-sized packets generated by processing
-   * `tx-hw-gso-packets`
-   */
+  /** Wire packets produced by hardware GSO. */
   txHwGsoWirePackets?: bigint;
-  /** See `tx-hw-gso-wire-packets`. */
+  /** Bytes of those wire packets. */
   txHwGsoWireBytes?: bigint;
-  /**
-   * Number of the packets dropped by the device due to the transmit
-   * packets bitrate exceeding the device rate limit.
-   */
+  /** Packets dropped by the device's transmit rate limit. */
   txHwDropRatelimits?: bigint;
-  /**
-   * Number of times driver paused accepting new tx packets
-   * from the stack to this queue, because the queue was full.
-   * Note that if BQL is supported and enabled on the device
-   * the networking stack will avoid queuing a lot of data at once.
-   */
+  /** Times the driver stopped the queue because it was full. */
   txStop?: bigint;
-  /**
-   * Number of times driver re-started accepting send
-   * requests to this queue from the stack.
-   */
+  /** Times the driver restarted the queue. */
   txWake?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** bind-rx (do): the request. */
 export interface BindRxRequest {
-  /** netdev ifindex to bind the dmabuf to. */
+  /** The device. */
   ifindex?: number;
-  /** dmabuf file descriptor to bind. */
+  /** File descriptor of the dma-buf. */
   fd?: number;
-  /** receive queues to bind the dmabuf to. */
+  /** Receive queues to bind, one nest per queue. */
   queues?: QueueIdAttrs[];
-  /**
-   * Size in bytes of each device page the NIC writes into from the bound
-   * dmabuf. Must be a power of two and >= PAGE_SIZE; defaults to
-   * PAGE_SIZE.
-   */
-  rxPageSize?: number;
 }
 
 /** bind-rx (do): the reply. */
 export interface BindRxReply {
-  /** id of the dmabuf binding */
+  /** Id of the binding, in replies. */
   id?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** napi-set (do): the request. */
 export interface NapiSetRequest {
-  /** ID of the NAPI instance. */
+  /** Id of the instance. */
   id?: number;
-  /** The number of consecutive empty polls before IRQ deferral ends and hardware IRQs are re-enabled. */
+  /** Empty polls to wait before re-enabling hardware interrupts. */
   deferHardIrqs?: number;
-  /** The timeout, in nanoseconds, of when to trigger the NAPI watchdog timer which schedules NAPI processing. Additionally, a non-zero value will also prevent GRO from flushing recent super-frames at the end of a NAPI cycle. This may add receive latency in exchange for reducing the number of frames processed by the network stack. */
+  /**
+   * Nanoseconds before the watchdog schedules polling; non-zero also
+   * keeps GRO from flushing at the end of each poll.
+   */
   groFlushTimeout?: bigint;
-  /** The timeout, in nanoseconds, of how long to suspend irq processing, if event polling finds events */
+  /** Nanoseconds interrupts stay suspended while busy polling finds work. */
   irqSuspendTimeout?: bigint;
-  /** Whether the NAPI is configured to operate in threaded polling mode. If this is set to enabled then the NAPI context operates in threaded polling mode. If this is set to busy-poll, then the threaded polling mode also busy polls. */
+  /** Whether the instance polls in a thread. */
   threaded?: NapiThreaded | number;
 }
 
 /** bind-tx (do): the request. */
 export interface BindTxRequest {
-  /** netdev ifindex to bind the dmabuf to. */
+  /** The device. */
   ifindex?: number;
-  /** dmabuf file descriptor to bind. */
+  /** File descriptor of the dma-buf. */
   fd?: number;
 }
 
 /** bind-tx (do): the reply. */
 export type BindTxReply = BindRxReply;
-
-/** queue-create (do): the request. */
-export interface QueueCreateRequest {
-  /** ifindex of the netdevice to which the queue belongs. */
-  ifindex?: number;
-  /** Queue type as rx, tx. Each queue type defines a separate ID space. XDP TX queues allocated in the kernel are not linked to NAPIs and thus not listed. AF_XDP queues will have more information set in the xsk attribute. */
-  type?: QueueType | number;
-  /**
-   * A queue from a virtual device can have a lease which refers to
-   * another queue from a physical device. This is useful for memory
-   * providers and AF_XDP operations which take an ifindex and queue id
-   * to allow applications to bind against virtual devices in containers.
-   */
-  lease?: LeaseAttrs;
-}
-
-/** queue-create (do): the reply. */
-export interface QueueCreateReply {
-  /** Queue index; most queue types are indexed like a C array, with indexes starting at 0 and ending at queue count - 1. Queue indexes are scoped to an interface and queue type. */
-  id?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
 
 /** dev-get: a notification as decoded. */
 export type DevGetMessage = DevGetReply;
@@ -761,9 +581,6 @@ export type BindRxMessage = BindRxReply;
 /** bind-tx: a notification as decoded. */
 export type BindTxMessage = BindRxReply;
 
-/** queue-create: a notification as decoded. */
-export type QueueCreateMessage = QueueCreateReply;
-
 /** A notification of the netdev family, by the operation it belongs to. */
 export type NetdevNotification =
   | FamilyNotification<'dev-add-ntf', DevGetReply>
@@ -779,58 +596,53 @@ export type NetdevNotification =
   | FamilyNotification<'napi-get', NapiGetMessage>
   | FamilyNotification<'qstats-get', QstatsGetMessage>
   | FamilyNotification<'bind-rx', BindRxMessage>
-  | FamilyNotification<'bind-tx', BindTxMessage>
-  | FamilyNotification<'queue-create', QueueCreateMessage>;
+  | FamilyNotification<'bind-tx', BindTxMessage>;
 
 /** The netdev family's operations as methods. */
 export interface NetdevMethods {
-  /** Get / dump information about a netdev. */
+  /** Describe one device by ifindex, or every device of the namespace. */
   devGet(request: DevGetRequest, opts?: FamilyCallOptions): Promise<DevGetReply>;
-  /** Get / dump information about a netdev. */
+  /** Describe one device by ifindex, or every device of the namespace. */
   devGetDump(request?: Record<string, never>, opts?: FamilyCallOptions): FamilyDump<DevGetDumpReply>;
-  /**
-   * Get / dump information about Page Pools.
-   * Only Page Pools associated by the driver with a net_device
-   * can be listed. ifindex will not be reported if the net_device
-   * no longer exists.
-   */
+  /** Describe one page pool by id, or every pool of the namespace's devices. */
   pagePoolGet(request: PagePoolGetRequest, opts?: FamilyCallOptions): Promise<PagePoolGetReply>;
+  /** Describe one page pool by id, or every pool of the namespace's devices. */
+  pagePoolGetDump(request?: Record<string, never>, opts?: FamilyCallOptions): FamilyDump<PagePoolGetDumpReply>;
   /**
-   * Get / dump information about Page Pools.
-   * Only Page Pools associated by the driver with a net_device
-   * can be listed. ifindex will not be reported if the net_device
-   * no longer exists.
+   * Counters of one page pool, or of every pool. Only in kernels built
+   * with CONFIG_PAGE_POOL_STATS.
    */
-  pagePoolGetDump(request?: PagePoolGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<PagePoolGetDumpReply>;
-  /** Get page pool statistics. */
   pagePoolStatsGet(request: PagePoolStatsGetRequest, opts?: FamilyCallOptions): Promise<PagePoolStatsGetReply>;
-  /** Get page pool statistics. */
-  pagePoolStatsGetDump(request?: PagePoolStatsGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<PagePoolStatsGetDumpReply>;
-  /** Get queue information from the kernel. Only configured queues will be reported (as opposed to all available hardware queues). */
+  /**
+   * Counters of one page pool, or of every pool. Only in kernels built
+   * with CONFIG_PAGE_POOL_STATS.
+   */
+  pagePoolStatsGetDump(request?: Record<string, never>, opts?: FamilyCallOptions): FamilyDump<PagePoolStatsGetDumpReply>;
+  /** Describe one queue, or every queue (of one device, if ifindex is given). */
   queueGet(request: QueueGetRequest, opts?: FamilyCallOptions): Promise<QueueGetReply>;
-  /** Get queue information from the kernel. Only configured queues will be reported (as opposed to all available hardware queues). */
+  /** Describe one queue, or every queue (of one device, if ifindex is given). */
   queueGetDump(request?: QueueGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<QueueGetDumpReply>;
-  /** Get information about NAPI instances configured on the system. */
+  /** Describe one NAPI instance, or every instance (of one device, if ifindex is given). */
   napiGet(request: NapiGetRequest, opts?: FamilyCallOptions): Promise<NapiGetReply>;
-  /** Get information about NAPI instances configured on the system. */
+  /** Describe one NAPI instance, or every instance (of one device, if ifindex is given). */
   napiGetDump(request?: NapiGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<NapiGetDumpReply>;
   /**
-   * Get / dump fine grained statistics. Which statistics are reported
-   * depends on the device and the driver, and whether the driver stores
-   * software counters per-queue.
+   * Dump statistics per device, or per queue when the scope says so,
+   * optionally for one device only.
    */
   qstatsGetDump(request?: QstatsGetDumpRequest, opts?: FamilyCallOptions): FamilyDump<QstatsGetDumpReply>;
-  /** Bind dmabuf to netdev */
-  bindRx(request: BindRxRequest, opts?: FamilyCallOptions): Promise<BindRxReply>;
-  /** Set configurable NAPI instance settings. */
-  napiSet(request: NapiSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Bind dmabuf to netdev for TX */
-  bindTx(request: BindTxRequest, opts?: FamilyCallOptions): Promise<BindTxReply>;
   /**
-   * Create a new queue for the given netdevice. Whether this operation
-   * is supported depends on the device and the driver.
+   * Bind a dma-buf to receive queues of a device. The binding lasts as
+   * long as the requesting socket.
    */
-  queueCreate(request: QueueCreateRequest, opts?: FamilyCallOptions): Promise<QueueCreateReply>;
+  bindRx(request: BindRxRequest, opts?: FamilyCallOptions): Promise<BindRxReply>;
+  /** Change the settings of one NAPI instance. */
+  napiSet(request: NapiSetRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
+  /**
+   * Bind a dma-buf to a device for transmitting from device memory. The
+   * binding lasts as long as the requesting socket.
+   */
+  bindTx(request: BindTxRequest, opts?: FamilyCallOptions): Promise<BindTxReply>;
   /** Notifications of a multicast group, decoded. */
   subscribe(group: 'mgmt' | 'page-pool', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<NetdevNotification>>;
 }

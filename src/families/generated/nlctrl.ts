@@ -2,71 +2,128 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
+/** What a command allows, as reported in each ops entry. */
 export type OpFlags = 'admin-perm' | 'cmd-cap-do' | 'cmd-cap-dump' | 'cmd-cap-haspol' | 'uns-admin-perm';
 
+/** The attribute types a policy description can name. */
 export type AttrType = 'invalid' | 'flag' | 'u8' | 'u16' | 'u32' | 'u64' | 's8' | 's16' | 's32' | 's64' | 'binary' | 'string' | 'nul-string' | 'nested' | 'nested-array' | 'bitfield32' | 'sint' | 'uint';
 
+/** Top-level attributes of controller requests, replies and notifications. */
 export interface CtrlAttrs {
+  /** Numeric id the kernel gave the family at registration. */
   familyId?: number;
+  /** The family's name, such as "nlctrl" or "ethtool". */
   familyName?: string;
+  /** Version of the family's protocol, sent in the genl header. */
   version?: number;
+  /** Bytes of family-specific header that follow the genl header. */
   hdrsize?: number;
+  /**
+   * Highest attribute id of the family's global policy; 0 when each
+   * command has a policy of its own.
+   */
   maxattr?: number;
+  /** One entry per command the family registered. */
   ops?: OpAttrs[];
+  /** One entry per multicast group of the family. */
   mcastGroups?: McastGroupAttrs[];
+  /**
+   * Policy descriptions, nested twice: the outer nest's type is the
+   * policy's index in this dump, the inner one's the attribute id it
+   * describes.
+   */
   policy?: { policyId: number; attrId: number } & PolicyAttrs;
-  opPolicy?: { opId: number } & OpPolicyAttrs;
+  /**
+   * Which policy index validates each command; the nest's type is the
+   * command id.
+   */
+  opPolicy?: { cmd: number } & OpPolicyAttrs;
+  /** Limits a policy dump to this one command. */
   op?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface McastGroupAttrs {
-  name?: string;
-  id?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
+/** One command of a family. */
 export interface OpAttrs {
+  /** The command id (the genl header's cmd). */
   id?: number;
+  /** Permissions and capabilities of the command. */
   flags?: Array<OpFlags | number>;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** One multicast group of a family. */
+export interface McastGroupAttrs {
+  /** The group's name, unique within its family. */
+  name?: string;
+  /** The group number to pass to NETLINK_ADD_MEMBERSHIP. */
+  id?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** How the kernel validates one attribute. */
 export interface PolicyAttrs {
+  /** The attribute's type. */
   type?: AttrType | number;
+  /** Smallest value accepted, for signed integers. */
   minValueS?: bigint;
+  /** Largest value accepted, for signed integers. */
   maxValueS?: bigint;
+  /** Smallest value accepted, for unsigned integers. */
   minValueU?: bigint;
+  /** Largest value accepted, for unsigned integers. */
   maxValueU?: bigint;
+  /** Shortest payload accepted, for strings and binary attributes. */
   minLength?: number;
+  /** Longest payload accepted, for strings and binary attributes. */
   maxLength?: number;
+  /** For nests, the index (in the same dump) of the nested policy. */
   policyIdx?: number;
+  /** For nests, the highest attribute id of the nested policy. */
   policyMaxtype?: number;
+  /** For bitfield32 attributes, the bits that may be set. */
   bitfield32Mask?: number;
+  /** For unsigned integers, the only bits that may be set. */
   mask?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** The policies of one command. */
 export interface OpPolicyAttrs {
+  /** Index of the policy that validates single requests. */
   do?: number;
+  /** Index of the policy that validates dump requests. */
   dump?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** getfamily (do): the request. */
 export interface GetfamilyRequest {
+  /** Numeric id the kernel gave the family at registration. */
+  familyId?: number;
+  /** The family's name, such as "nlctrl" or "ethtool". */
   familyName?: string;
 }
 
 /** getfamily (do): the reply. */
 export interface GetfamilyReply {
+  /** Numeric id the kernel gave the family at registration. */
   familyId?: number;
+  /** The family's name, such as "nlctrl" or "ethtool". */
   familyName?: string;
-  hdrsize?: number;
-  maxattr?: number;
-  mcastGroups?: McastGroupAttrs[];
-  ops?: OpAttrs[];
+  /** Version of the family's protocol, sent in the genl header. */
   version?: number;
+  /** Bytes of family-specific header that follow the genl header. */
+  hdrsize?: number;
+  /**
+   * Highest attribute id of the family's global policy; 0 when each
+   * command has a policy of its own.
+   */
+  maxattr?: number;
+  /** One entry per command the family registered. */
+  ops?: OpAttrs[];
+  /** One entry per multicast group of the family. */
+  mcastGroups?: McastGroupAttrs[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -75,18 +132,45 @@ export type GetfamilyDumpReply = GetfamilyReply;
 
 /** getpolicy (dump): the request. */
 export interface GetpolicyDumpRequest {
-  familyName?: string;
+  /** Numeric id the kernel gave the family at registration. */
   familyId?: number;
+  /** The family's name, such as "nlctrl" or "ethtool". */
+  familyName?: string;
+  /** Limits a policy dump to this one command. */
   op?: number;
 }
 
 /** getpolicy (dump): one reply. */
 export interface GetpolicyDumpReply {
+  /** Numeric id the kernel gave the family at registration. */
   familyId?: number;
-  opPolicy?: { opId: number } & OpPolicyAttrs;
+  /**
+   * Policy descriptions, nested twice: the outer nest's type is the
+   * policy's index in this dump, the inner one's the attribute id it
+   * describes.
+   */
   policy?: { policyId: number; attrId: number } & PolicyAttrs;
+  /**
+   * Which policy index validates each command; the nest's type is the
+   * command id.
+   */
+  opPolicy?: { cmd: number } & OpPolicyAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
+
+/** newmcast-grp: a notification as decoded. */
+export interface NewmcastGrpMessage {
+  /** Numeric id the kernel gave the family at registration. */
+  familyId?: number;
+  /** The family's name, such as "nlctrl" or "ethtool". */
+  familyName?: string;
+  /** One entry per multicast group of the family. */
+  mcastGroups?: McastGroupAttrs[];
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** delmcast-grp: a notification as decoded. */
+export type DelmcastGrpMessage = NewmcastGrpMessage;
 
 /** getfamily: a notification as decoded. */
 export type GetfamilyMessage = GetfamilyReply;
@@ -96,21 +180,37 @@ export type GetpolicyMessage = GetpolicyDumpReply;
 
 /** A notification of the nlctrl family, by the operation it belongs to. */
 export type NlctrlNotification =
+  | FamilyNotification<'newfamily', GetfamilyReply>
+  | FamilyNotification<'delfamily', GetfamilyReply>
+  | FamilyNotification<'newmcast-grp', NewmcastGrpMessage>
+  | FamilyNotification<'delmcast-grp', DelmcastGrpMessage>
   | FamilyNotification<'getfamily', GetfamilyMessage>
   | FamilyNotification<'getpolicy', GetpolicyMessage>;
 
 /** The nlctrl family's operations as methods. */
 export interface NlctrlMethods {
-  /** Get / dump genetlink families */
+  /**
+   * Describe one family, looked up by id or by name, or every family when
+   * dumped. The replies carry the newfamily command id.
+   */
   getfamily(request: GetfamilyRequest, opts?: FamilyCallOptions): Promise<GetfamilyReply>;
-  /** Get / dump genetlink families */
+  /**
+   * Describe one family, looked up by id or by name, or every family when
+   * dumped. The replies carry the newfamily command id.
+   */
   getfamilyDump(request?: Record<string, never>, opts?: FamilyCallOptions): FamilyDump<GetfamilyDumpReply>;
-  /** Get / dump genetlink policies */
+  /**
+   * Dump the attribute policies of a family's commands, or of one command
+   * when op is given. Each reply holds either policy descriptions or the
+   * command-to-policy map.
+   */
   getpolicyDump(request?: GetpolicyDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetpolicyDumpReply>;
+  /** Notifications of a multicast group, decoded. */
+  subscribe(group: 'notify', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<NlctrlNotification>>;
 }
 
 /** A nlctrl family object with typed methods. */
-export type NlctrlFamily = NlctrlMethods & Family;
+export type NlctrlFamily = NlctrlMethods & Omit<Family, 'subscribe'>;
 
 /** Opens the nlctrl family (its spec found by name, as openFamily does) with typed methods. */
 export function openNlctrl(opts?: OpenFamilyOptions): Promise<NlctrlFamily> {

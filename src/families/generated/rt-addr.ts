@@ -2,158 +2,160 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
+/** The address families rtnetlink messages are about (AF_*). */
+export type AddressFamily = 'unspec' | 'inet' | 'bridge' | 'inet6' | 'mpls';
+
+/** Address flags (IFA_F_*). For IPv6 "secondary" is the temporary (privacy) address flag, which shares its bit. */
 export type IfaFlags = 'secondary' | 'nodad' | 'optimistic' | 'dadfailed' | 'homeaddress' | 'deprecated' | 'tentative' | 'permanent' | 'managetempaddr' | 'noprefixroute' | 'mcautojoin' | 'stable-privacy';
 
+/** How far away an address is usable (RT_SCOPE_*). */
+export type RtScope = 'universe' | 'site' | 'link' | 'host' | 'nowhere';
+
+/** Who created the address (IFAPROT_*); user space may use other values. */
+export type IfaProto = 'unspec' | 'kernel-lo' | 'kernel-ra' | 'kernel-ll';
+
+/** The fixed header in front of every address message's attributes. */
 export interface Ifaddrmsg {
-  ifaFamily: number;
+  /** AF_INET (2) or AF_INET6 (10); AF_UNSPEC in a dump asks for both. */
+  ifaFamily: AddressFamily | number;
+  /** Length of the network prefix in bits. */
   ifaPrefixlen: number;
+  /** The low eight bits of the address flags; the full set travels in the flags attribute, which wins when both are present. */
   ifaFlags: Array<IfaFlags | number>;
-  ifaScope: number;
+  ifaScope: RtScope | number;
+  /** Index of the link the address belongs to. */
   ifaIndex: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** Lifetimes and timestamps of an address. */
 export interface IfaCacheinfo {
+  /** Seconds the address stays preferred; 0xffffffff is forever. */
   ifaPrefered: number;
+  /** Seconds the address stays valid; 0xffffffff is forever. */
   ifaValid: number;
+  /** When the address was created, in hundredths of a second since boot. */
   cstamp: number;
+  /** When the address was last updated, in hundredths of a second since boot. */
   tstamp: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** Attributes of an address message (IFA_*). */
 export interface AddrAttrs {
+  /** The prefix address. On a point-to-point link it is the peer's address; the local one is then in the local attribute. */
   address?: string;
+  /** The local address (IPv4). */
   local?: string;
+  /** The IPv4 address label, an alias name such as "eth0:1". */
   label?: string;
   broadcast?: string;
-  anycast?: Uint8Array;
+  anycast?: string;
   cacheinfo?: IfaCacheinfo;
-  multicast?: Uint8Array;
+  multicast?: string;
+  /** All the address flags; ifa-flags in the header carries only the low eight. */
   flags?: Array<IfaFlags | number>;
+  /** Metric of the prefix route the kernel adds for this address. */
   rtPriority?: number;
-  targetNetnsid?: Uint8Array;
-  proto?: number;
-  mcUsers?: number;
+  /** In a dump request, list the addresses of the namespace with this id. */
+  targetNetnsid?: number;
+  proto?: IfaProto | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** newaddr (do): the request. */
 export interface NewaddrRequest {
-  ifaFamily?: number;
+  ifaFamily?: AddressFamily | number;
   ifaPrefixlen?: number;
   ifaFlags?: Array<IfaFlags | number>;
-  ifaScope?: number;
+  ifaScope?: RtScope | number;
   ifaIndex?: number;
+  /** The prefix address. On a point-to-point link it is the peer's address; the local one is then in the local attribute. */
   address?: string;
-  label?: string;
+  /** The local address (IPv4). */
   local?: string;
+  /** The IPv4 address label, an alias name such as "eth0:1". */
+  label?: string;
+  broadcast?: string;
+  anycast?: string;
   cacheinfo?: IfaCacheinfo;
+  /** All the address flags; ifa-flags in the header carries only the low eight. */
+  flags?: Array<IfaFlags | number>;
+  /** Metric of the prefix route the kernel adds for this address. */
+  rtPriority?: number;
+  proto?: IfaProto | number;
 }
 
 /** deladdr (do): the request. */
 export interface DeladdrRequest {
-  ifaFamily?: number;
+  ifaFamily?: AddressFamily | number;
   ifaPrefixlen?: number;
   ifaFlags?: Array<IfaFlags | number>;
-  ifaScope?: number;
+  ifaScope?: RtScope | number;
   ifaIndex?: number;
+  /** The prefix address. On a point-to-point link it is the peer's address; the local one is then in the local attribute. */
   address?: string;
+  /** The local address (IPv4). */
   local?: string;
 }
 
 /** getaddr (dump): the request. */
 export interface GetaddrDumpRequest {
-  ifaFamily?: number;
+  ifaFamily?: AddressFamily | number;
   ifaPrefixlen?: number;
   ifaFlags?: Array<IfaFlags | number>;
-  ifaScope?: number;
+  ifaScope?: RtScope | number;
   ifaIndex?: number;
+  /** In a dump request, list the addresses of the namespace with this id. */
+  targetNetnsid?: number;
 }
 
 /** getaddr (dump): one reply. */
 export interface GetaddrDumpReply {
-  ifaFamily: number;
+  ifaFamily: AddressFamily | number;
   ifaPrefixlen: number;
   ifaFlags: Array<IfaFlags | number>;
-  ifaScope: number;
+  ifaScope: RtScope | number;
   ifaIndex: number;
+  /** The prefix address. On a point-to-point link it is the peer's address; the local one is then in the local attribute. */
   address?: string;
-  label?: string;
+  /** The local address (IPv4). */
   local?: string;
+  /** The IPv4 address label, an alias name such as "eth0:1". */
+  label?: string;
+  broadcast?: string;
+  anycast?: string;
   cacheinfo?: IfaCacheinfo;
+  multicast?: string;
+  /** All the address flags; ifa-flags in the header carries only the low eight. */
+  flags?: Array<IfaFlags | number>;
+  /** Metric of the prefix route the kernel adds for this address. */
+  rtPriority?: number;
+  /** In a dump request, list the addresses of the namespace with this id. */
+  targetNetnsid?: number;
+  proto?: IfaProto | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
-
-/** getmulticast (do): the request. */
-export type GetmulticastRequest = GetaddrDumpRequest;
-
-/** getmulticast (do): the reply. */
-export interface GetmulticastReply {
-  ifaFamily: number;
-  ifaPrefixlen: number;
-  ifaFlags: Array<IfaFlags | number>;
-  ifaScope: number;
-  ifaIndex: number;
-  multicast?: Uint8Array;
-  mcUsers?: number;
-  cacheinfo?: IfaCacheinfo;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-/** getmulticast (dump): the request. */
-export type GetmulticastDumpRequest = GetaddrDumpRequest;
-
-/** getmulticast (dump): one reply. */
-export type GetmulticastDumpReply = GetmulticastReply;
 
 /** getaddr: a notification as decoded. */
 export type GetaddrMessage = GetaddrDumpReply;
 
-/** getmulticast: a notification as decoded. */
-export type GetmulticastMessage = GetmulticastReply;
-
-/** deladdr: a notification as decoded. */
-export interface DeladdrMessage {
-  ifaFamily: number;
-  ifaPrefixlen: number;
-  ifaFlags: Array<IfaFlags | number>;
-  ifaScope: number;
-  ifaIndex: number;
-  address?: string;
-  local?: string;
-  label?: string;
-  broadcast?: string;
-  anycast?: Uint8Array;
-  cacheinfo?: IfaCacheinfo;
-  multicast?: Uint8Array;
-  flags?: Array<IfaFlags | number>;
-  rtPriority?: number;
-  targetNetnsid?: Uint8Array;
-  proto?: number;
-  mcUsers?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
 /** A notification of the rt-addr family, by the operation it belongs to. */
 export type RtAddrNotification =
-  | FamilyNotification<'getaddr', GetaddrMessage>
-  | FamilyNotification<'getmulticast', GetmulticastMessage>
-  | FamilyNotification<'deladdr', DeladdrMessage>;
+  | FamilyNotification<'newaddr-ntf', GetaddrDumpReply>
+  | FamilyNotification<'deladdr-ntf', GetaddrDumpReply>
+  | FamilyNotification<'getaddr', GetaddrMessage>;
 
 /** The rt-addr family's operations as methods. */
 export interface RtAddrMethods {
-  /** Add new address */
+  /** Add an address to a link, or change one (with NLM_F_REPLACE). */
   newaddr(request: NewaddrRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Remove address */
+  /** Remove an address from a link. */
   deladdr(request: DeladdrRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Dump address information. */
+  /** List addresses. ifa-family selects IPv4 or IPv6 (or both), and with strict checking ifa-index limits the dump to one link. */
   getaddrDump(request?: GetaddrDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetaddrDumpReply>;
-  /** Get / dump IPv4/IPv6 multicast addresses. */
-  getmulticast(request: GetmulticastRequest, opts?: FamilyCallOptions): Promise<GetmulticastReply>;
-  /** Get / dump IPv4/IPv6 multicast addresses. */
-  getmulticastDump(request?: GetmulticastDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetmulticastDumpReply>;
   /** Notifications of a multicast group, decoded. */
   subscribe(group: 'rtnlgrp-ipv4-ifaddr' | 'rtnlgrp-ipv6-ifaddr', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<RtAddrNotification>>;
 }

@@ -2,68 +2,81 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
-export type IfinfoFlags = 'up' | 'broadcast' | 'debug' | 'loopback' | 'point-to-point' | 'no-trailers' | 'running' | 'no-arp' | 'promisc' | 'all-multi' | 'master' | 'slave' | 'multicast' | 'portsel' | 'auto-media' | 'dynamic' | 'lower-up' | 'dormant' | 'echo';
+/** The address families rtnetlink messages are about (AF_*). */
+export type AddressFamily = 'unspec' | 'inet' | 'bridge' | 'inet6' | 'mpls';
 
-export type VlanProtocols = '8021q' | '8021ad';
+/** Device flags (IFF_*), as ifconfig shows them. */
+export type NetDeviceFlags = 'up' | 'broadcast' | 'debug' | 'loopback' | 'pointopoint' | 'notrailers' | 'running' | 'noarp' | 'promisc' | 'allmulti' | 'master' | 'slave' | 'multicast' | 'portsel' | 'automedia' | 'dynamic' | 'lower-up' | 'dormant' | 'echo';
 
-export type Ipv4Devconf = 'forwarding' | 'mc-forwarding' | 'proxy-arp' | 'accept-redirects' | 'secure-redirects' | 'send-redirects' | 'shared-media' | 'rp-filter' | 'accept-source-route' | 'bootp-relay' | 'log-martians' | 'tag' | 'arpfilter' | 'medium-id' | 'noxfrm' | 'nopolicy' | 'force-igmp-version' | 'arp-announce' | 'arp-ignore' | 'promote-secondaries' | 'arp-accept' | 'arp-notify' | 'accept-local' | 'src-vmark' | 'proxy-arp-pvlan' | 'route-localnet' | 'igmpv2-unsolicited-report-interval' | 'igmpv3-unsolicited-report-interval' | 'ignore-routes-with-linkdown' | 'drop-unicast-in-l2-multicast' | 'drop-gratuitous-arp' | 'bc-forwarding' | 'arp-evict-nocarrier';
+/** Link-layer (hardware) types, ARPHRD_*. */
+export type Arphrd = 'netrom' | 'ether' | 'eether' | 'ax25' | 'pronet' | 'chaos' | 'ieee802' | 'arcnet' | 'appletlk' | 'dlci' | 'atm' | 'metricom' | 'ieee1394' | 'eui64' | 'infiniband' | 'slip' | 'cslip' | 'slip6' | 'cslip6' | 'rsrvd' | 'adapt' | 'rose' | 'x25' | 'hwx25' | 'can' | 'mctp' | 'ppp' | 'cisco' | 'lapb' | 'ddcmp' | 'rawhdlc' | 'rawip' | 'tunnel' | 'tunnel6' | 'frad' | 'skip' | 'loopback' | 'localtlk' | 'fddi' | 'bif' | 'sit' | 'ipddp' | 'ipgre' | 'pimreg' | 'hippi' | 'ash' | 'econet' | 'irda' | 'fcpp' | 'fcal' | 'fcpl' | 'fcfabric' | 'ieee802-tr' | 'ieee80211' | 'ieee80211-prism' | 'ieee80211-radiotap' | 'ieee802154' | 'ieee802154-monitor' | 'phonet' | 'phonet-pipe' | 'caif' | 'ip6gre' | 'netlink' | '6lowpan' | 'vsockmon' | 'none' | 'void';
 
-export type Ipv6Devconf = 'forwarding' | 'hoplimit' | 'mtu6' | 'accept-ra' | 'accept-redirects' | 'autoconf' | 'dad-transmits' | 'rtr-solicits' | 'rtr-solicit-interval' | 'rtr-solicit-delay' | 'use-tempaddr' | 'temp-valid-lft' | 'temp-prefered-lft' | 'regen-max-retry' | 'max-desync-factor' | 'max-addresses' | 'force-mld-version' | 'accept-ra-defrtr' | 'accept-ra-pinfo' | 'accept-ra-rtr-pref' | 'rtr-probe-interval' | 'accept-ra-rt-info-max-plen' | 'proxy-ndp' | 'optimistic-dad' | 'accept-source-route' | 'mc-forwarding' | 'disable-ipv6' | 'accept-dad' | 'force-tllao' | 'ndisc-notify' | 'mldv1-unsolicited-report-interval' | 'mldv2-unsolicited-report-interval' | 'suppress-frag-ndisc' | 'accept-ra-from-local' | 'use-optimistic' | 'accept-ra-mtu' | 'stable-secret' | 'use-oif-addrs-only' | 'accept-ra-min-hop-limit' | 'ignore-routes-with-linkdown' | 'drop-unicast-in-l2-multicast' | 'drop-unsolicited-na' | 'keep-addr-on-down' | 'rtr-solicit-max-interval' | 'seg6-enabled' | 'seg6-require-hmac' | 'enhanced-dad' | 'addr-gen-mode' | 'disable-policy' | 'accept-ra-rt-info-min-plen' | 'ndisc-tclass' | 'rpl-seg-enabled' | 'ra-defrtr-metric' | 'ioam6-enabled' | 'ioam6-id' | 'ioam6-id-wide' | 'ndisc-evict-nocarrier' | 'accept-untracked-na';
+/** Operational state as RFC 2863 defines it (IF_OPER_*). */
+export type IfOper = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
 
-export type IflaIcmp6Stats = 'num' | 'inmsgs' | 'inerrors' | 'outmsgs' | 'outerrors' | 'csumerrors' | 'ratelimithost';
+/** Link mode (IF_LINK_MODE_*): whether user space holds the link in dormant or testing state until it is ready. */
+export type IfLinkMode = 'default' | 'dormant' | 'testing';
 
-export type IflaInet6Stats = 'num' | 'inpkts' | 'inoctets' | 'indelivers' | 'outforwdatagrams' | 'outpkts' | 'outoctets' | 'inhdrerrors' | 'intoobigerrors' | 'innoroutes' | 'inaddrerrors' | 'inunknownprotos' | 'intruncatedpkts' | 'indiscards' | 'outdiscards' | 'outnoroutes' | 'reasmtimeout' | 'reasmreqds' | 'reasmoks' | 'reasmfails' | 'fragoks' | 'fragfails' | 'fragcreates' | 'inmcastpkts' | 'outmcastpkts' | 'inbcastpkts' | 'outbcastpkts' | 'inmcastoctets' | 'outmcastoctets' | 'inbcastoctets' | 'outbcastoctets' | 'csumerrors' | 'noectpkts' | 'ect1-pkts' | 'ect0-pkts' | 'cepkts' | 'reasm-overlaps';
+/** What a getlink request asks to include (ext-mask, RTEXT_FILTER_*). */
+export type RtextFilter = 'vf' | 'brvlan' | 'brvlan-compressed' | 'skip-stats' | 'mrp' | 'cfm-config' | 'cfm-status' | 'mst';
+
+/** Why a link notification was sent, when it was not a plain change (IFLA_EVENT_*). */
+export type IflaEvent = 'none' | 'reboot' | 'features' | 'bonding-failover' | 'notify-peers' | 'igmp-resend' | 'bonding-options';
+
+/** How IPv6 builds the link's automatic (interface identifier) addresses. */
+export type In6AddrGenMode = 'eui64' | 'none' | 'stable-privacy' | 'random';
+
+export type BrBoolopt = 'no-ll-learn' | 'mcast-vlan-snooping' | 'mst-enable';
+
+/** Spanning-tree state of a bridge port (BR_STATE_*). */
+export type BrPortState = 'disabled' | 'listening' | 'learning' | 'forwarding' | 'blocking';
 
 export type VlanFlags = 'reorder-hdr' | 'gvrp' | 'loose-binding' | 'mvrp' | 'bridge-binding';
 
-export type IflaVfLinkStateEnum = 'auto' | 'enable' | 'disable';
+/** The tag protocols (ethertypes) a VLAN link can use. */
+export type VlanProtocols = '8021q' | '8021ad';
 
-export type RtextFilter = 'vf' | 'brvlan' | 'brvlan-compressed' | 'skip-stats' | 'mrp' | 'cfm-config' | 'cfm-status' | 'mst';
+export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
 
-export type NetkitPolicy = 'forward' | 'blackhole';
+/** What a request does with the source-mode MAC list. */
+export type MacvlanMacaddrMode = 'add' | 'del' | 'flush' | 'set';
 
-export type NetkitMode = 'l2' | 'l3';
+export type MacvlanFlags = 'nopromisc' | 'nodst';
 
-export type NetkitScrub = 'none' | 'default';
+/** The outer header's don't-fragment bit. */
+export type VxlanDf = 'unset' | 'set' | 'inherit';
 
-export type NetkitPairing = 'pair' | 'single';
+export type GeneveDf = 'unset' | 'set' | 'inherit';
 
-export type OvpnMode = 'p2p' | 'mp';
+export type IpvlanMode = 'l2' | 'l3' | 'l3s';
 
-export type BrStpMode = 'auto' | 'user' | 'kernel';
+export type IpvlanFlags = 'private' | 'vepa';
 
-export interface Rtgenmsg {
-  family: number;
-  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
-  $trailing?: Uint8Array;
-}
+export type BondMode = 'roundrobin' | 'activebackup' | 'xor' | 'broadcast' | '8023ad' | 'tlb' | 'alb';
 
+/** Where the link's XDP programs run. */
+export type XdpAttached = 'none' | 'drv' | 'skb' | 'hw' | 'multi';
+
+export type XdpFlags = 'update-if-noexist' | 'skb-mode' | 'drv-mode' | 'hw-mode' | 'replace';
+
+export type IflaVfLinkStateMode = 'auto' | 'enable' | 'disable';
+
+/** The fixed header in front of every link message's attributes. */
 export interface Ifinfomsg {
-  ifiFamily: number;
-  ifiType: number;
+  /** AF_UNSPEC for the generic link layout described here. AF_BRIDGE (7) and AF_INET6 (10) requests reach the bridge and IPv6 handlers, whose protinfo and af-spec nests hold other attributes. */
+  ifiFamily: AddressFamily | number;
+  /** The link-layer type (ARPHRD_*). */
+  ifiType: Arphrd | number;
+  /** The link's index; 0 in a request means "by name" or "pick one". */
   ifiIndex: number;
-  ifiFlags: Array<IfinfoFlags | number>;
-  ifiChange: number;
+  ifiFlags: Array<NetDeviceFlags | number>;
+  /** Which bits of ifi-flags a request changes (0xffffffff is all of them). */
+  ifiChange: Array<NetDeviceFlags | number>;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
-export interface IflaBridgeId {
-  prio: number;
-  addr: string;
-  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
-  $trailing?: Uint8Array;
-}
-
-export interface IflaCacheinfo {
-  maxReasmLen: number;
-  tstamp: number;
-  reachableTime: number;
-  retransTime: number;
-  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
-  $trailing?: Uint8Array;
-}
-
+/** The 32-bit link counters; stats64 holds the same counters without wrapping. */
 export interface RtnlLinkStats {
   rxPackets: number;
   txPackets: number;
@@ -93,6 +106,7 @@ export interface RtnlLinkStats {
   $trailing?: Uint8Array;
 }
 
+/** The link counters. The errors are broken down by cause below the totals; rx-otherhost-dropped counts frames for another MAC address. */
 export interface RtnlLinkStats64 {
   rxPackets: bigint;
   txPackets: bigint;
@@ -123,6 +137,22 @@ export interface RtnlLinkStats64 {
   $trailing?: Uint8Array;
 }
 
+/** The counters a device can keep in hardware (L3 offload statistics). */
+export interface RtnlHwStats64 {
+  rxPackets: bigint;
+  txPackets: bigint;
+  rxBytes: bigint;
+  txBytes: bigint;
+  rxErrors: bigint;
+  txErrors: bigint;
+  rxDropped: bigint;
+  txDropped: bigint;
+  multicast: bigint;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
+/** The device's I/O resources, for old ISA-style hardware. */
 export interface RtnlLinkIfmap {
   memStart: bigint;
   memEnd: bigint;
@@ -134,28 +164,44 @@ export interface RtnlLinkIfmap {
   $trailing?: Uint8Array;
 }
 
-export interface BrBooloptMulti {
-  optval: number;
-  optmask: number;
+/** IPv6 per-link timers. */
+export interface IflaCacheinfo {
+  maxReasmLen: number;
+  /** Last change of the IPv6 link table, in hundredths of a second. */
+  tstamp: number;
+  /** Milliseconds. */
+  reachableTime: number;
+  /** Milliseconds. */
+  retransTime: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
-export interface IfStatsMsg {
-  family: number;
-  ifindex: number;
-  filterMask: number;
+/** A spanning-tree bridge identifier, priority first. */
+export interface IflaBridgeId {
+  prio: Uint8Array;
+  addr: string;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
+/** Several bridge boolean options at once, one bit per br-boolopt-id. */
+export interface BrBooloptMulti {
+  optval: Array<BrBoolopt | number>;
+  optmask: Array<BrBoolopt | number>;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
 export interface IflaVlanFlags {
   flags: Array<VlanFlags | number>;
-  mask: number;
+  /** Which flags a request changes. */
+  mask: Array<VlanFlags | number>;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** One priority mapping (skb priority to 802.1p PCP, or back). */
 export interface IflaVlanQosMapping {
   from: number;
   to: number;
@@ -163,7 +209,8 @@ export interface IflaVlanQosMapping {
   $trailing?: Uint8Array;
 }
 
-export interface IflaGenevePortRange {
+/** The UDP source ports a VXLAN link picks from. */
+export interface IflaVxlanPortRange {
   low: number;
   high: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
@@ -172,22 +219,50 @@ export interface IflaGenevePortRange {
 
 export interface IflaVfMac {
   vf: number;
+  /** The address in the first bytes, zero-filled. */
   mac: Uint8Array;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
+export interface IflaVfBroadcast {
+  broadcast: Uint8Array;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
 export interface IflaVfVlan {
   vf: number;
+  /** 0 to 4095; 0 turns VLAN filtering off. */
   vlan: number;
   qos: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+export interface IflaVfVlanInfo {
+  vf: number;
+  vlan: number;
+  qos: number;
+  vlanProto: VlanProtocols | number;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
 export interface IflaVfTxRate {
   vf: number;
+  /** Maximum in Mbit/s; 0 is unlimited. */
   rate: number;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
+export interface IflaVfRate {
+  vf: number;
+  /** Mbit/s. */
+  minTxRate: number;
+  /** Mbit/s. */
+  maxTxRate: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
@@ -201,15 +276,7 @@ export interface IflaVfSpoofchk {
 
 export interface IflaVfLinkState {
   vf: number;
-  linkState: IflaVfLinkStateEnum | number;
-  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
-  $trailing?: Uint8Array;
-}
-
-export interface IflaVfRate {
-  vf: number;
-  minTxRate: number;
-  maxTxRate: number;
+  linkState: IflaVfLinkStateMode | number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
@@ -235,51 +302,72 @@ export interface IflaVfGuid {
   $trailing?: Uint8Array;
 }
 
-export interface IflaVfVlanInfo {
-  vf: number;
-  vlan: number;
-  qos: number;
-  vlanProto: number;
+/** An 802.1Qbg VSI type. */
+export interface IflaPortVsi {
+  vsiMgrId: number;
+  vsiTypeId: Uint8Array;
+  vsiTypeVersion: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** The fixed header of statistics messages. */
+export interface IfStatsMsg {
+  family: AddressFamily | number;
+  /** The link; 0 in a dump. */
+  ifindex: number;
+  /** Which stats-attrs to return: bit (id - 1) for each attribute id, e.g. 1 for link-64. */
+  filterMask: number;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
+/** Attributes of a link message (IFLA_*). */
 export interface LinkAttrs {
+  /** The link-layer address. */
   address?: string;
+  /** The link-layer broadcast address. */
   broadcast?: string;
   ifname?: string;
   mtu?: number;
+  /** Index of the lower link a virtual link sits on. */
   link?: number;
+  /** The root queueing discipline. */
   qdisc?: string;
   stats?: RtnlLinkStats;
+  /** Unused. */
+  cost?: Uint8Array;
+  /** Unused. */
+  priority?: Uint8Array;
+  /** Index of the controller (bridge, bond, VRF); 0 in a request detaches. */
   master?: number;
-  /** struct iw_event */
+  /** A Wireless Extensions event. */
   wireless?: Uint8Array;
-  /** A nest of ifla6-attrs or linkinfo-brport-attrs */
-  protinfo?: Uint8Array;
+  /** Family-specific per-link state. In AF_BRIDGE messages (bridge ports, as the bridge notifies them to rtnlgrp-link) it holds the port's settings; AF_INET6 messages put IPv6 link attributes (ifla6-attrs) here instead. */
+  protinfo?: LinkinfoBrportAttrs;
   txqlen?: number;
   map?: RtnlLinkIfmap;
   weight?: number;
-  operstate?: number;
-  linkmode?: number;
+  operstate?: IfOper | number;
+  linkmode?: IfLinkMode | number;
   linkinfo?: LinkinfoAttrs;
+  /** Move the link to the network namespace of this process. */
   netNsPid?: number;
   ifalias?: string;
+  /** Number of SR-IOV virtual functions. */
   numVf?: number;
-  /**
-   * Per-VF details. The list holds at most 256 VFs, or 128 when
-   * statistics are included, because it is one attribute and has to fit
-   * in a u16 length. A device with more VFs than that reports a
-   * truncated list; num-vf still carries the real count.
-   */
   vfinfoList?: VfinfoListAttrs;
   stats64?: RtnlLinkStats64;
   vfPorts?: VfPortsAttrs;
-  portSelf?: PortSelfAttrs;
+  portSelf?: PortAttrs;
+  /** Per address family link settings, one nest per family. AF_BRIDGE messages use this attribute differently: it holds bridge VLAN attributes (IFLA_BRIDGE_*) directly. */
   afSpec?: AfSpecAttrs;
   group?: number;
+  /** Move the link to the network namespace this file descriptor refers to. */
   netNsFd?: number;
+  /** What a getlink request wants included. */
   extMask?: Array<RtextFilter | number>;
+  /** How many users asked for promiscuous mode. */
   promiscuity?: number;
   numTxQueues?: number;
   numRxQueues?: number;
@@ -287,112 +375,382 @@ export interface LinkAttrs {
   physPortId?: Uint8Array;
   carrierChanges?: number;
   physSwitchId?: Uint8Array;
+  /** Namespace id of the namespace the lower link (link) lives in. */
   linkNetnsid?: number;
   physPortName?: string;
   protoDown?: number;
   gsoMaxSegs?: number;
   gsoMaxSize?: number;
   xdp?: XdpAttrs;
-  event?: number;
+  event?: IflaEvent | number;
   newNetnsid?: number;
+  /** Operate on the namespace with this id (IFLA_IF_NETNSID). */
   targetNetnsid?: number;
   carrierUpCount?: number;
   carrierDownCount?: number;
   newIfindex?: number;
   minMtu?: number;
   maxMtu?: number;
+  /** Properties added or removed as a list (newlinkprop / dellinkprop). */
   propList?: PropListLinkAttrs;
-  altIfname?: string;
+  /** An alternative name; a request may name the link by one instead of ifname. */
+  altIfname?: string[];
+  /** The address burnt into the hardware. */
   permAddress?: string;
-  protoDownReason?: string;
+  protoDownReason?: ProtoDownReasonAttrs;
   parentDevName?: string;
   parentDevBusName?: string;
   groMaxSize?: number;
   tsoMaxSize?: number;
   tsoMaxSegs?: number;
+  /** How many users asked for all-multicast mode. */
   allmulti?: number;
+  /** A nest of devlink attributes naming the port. */
   devlinkPort?: Uint8Array;
   gsoIpv4MaxSize?: number;
   groIpv4MaxSize?: number;
-  dpllPin?: LinkDpllPinAttrs;
-  /** EDT offload horizon supported by the device (in nsec). */
+  dpllPin?: DpllPinAttrs;
+  /** Nanoseconds of departure-time scheduling the device can offload. */
   maxPacingOffloadHorizon?: bigint;
+  /** 1 when the link may not leave its namespace. */
   netnsImmutable?: number;
+  /** Bytes the device wants reserved before the packet. */
   headroom?: number;
+  /** Bytes the device wants reserved after the packet. */
   tailroom?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 export interface PropListLinkAttrs {
+  /** An alternative name; a request may name the link by one instead of ifname. */
   altIfname?: string[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+export interface ProtoDownReasonAttrs {
+  mask?: number;
+  value?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface DpllPinAttrs {
+  id?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** The per-family nests of af-spec; each nest's type is the address family. */
 export interface AfSpecAttrs {
-  inet?: IflaAttrs;
+  inet?: IflaInetAttrs;
   inet6?: Ifla6Attrs;
-  mctp?: MctpAttrs;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface VfinfoListAttrs {
-  info?: VfinfoAttrs[];
+export interface IflaInetAttrs {
+  /** The link's IPv4 settings (net.ipv4.conf.IFNAME.*) as an array of u32; element i is IPV4_DEVCONF_* number i + 1 (forwarding first). */
+  conf?: number[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface VfinfoAttrs {
-  mac?: IflaVfMac;
-  vlan?: IflaVfVlan;
-  txRate?: IflaVfTxRate;
-  spoofchk?: IflaVfSpoofchk;
-  linkState?: IflaVfLinkState;
-  rate?: IflaVfRate;
-  rssQueryEn?: IflaVfRssQueryEn;
-  stats?: VfStatsAttrs;
-  trust?: IflaVfTrust;
-  ibNodeGuid?: IflaVfGuid;
-  ibPortGuid?: IflaVfGuid;
-  vlanList?: VfVlanAttrs;
-  broadcast?: Uint8Array;
+export interface Ifla6Attrs {
+  /** IPv6 link state bits (IF_RS_SENT 0x10, IF_RA_RCVD 0x20, IF_RA_MANAGED 0x40, IF_RA_OTHERCONF 0x80, IF_READY 0x80000000). */
+  flags?: number;
+  /** The link's IPv6 settings (net.ipv6.conf.IFNAME.*) as an array of s32 indexed by DEVCONF_* (forwarding at index 0). */
+  conf?: number[];
+  /** IPv6 counters indexed by IPSTATS_MIB_*; element 0 is their number. */
+  stats?: bigint[];
+  mcast?: Uint8Array;
+  cacheinfo?: IflaCacheinfo;
+  /** ICMPv6 counters indexed by ICMP6_MIB_*; element 0 is their number. */
+  icmp6stats?: bigint[];
+  /** The interface identifier used for tokenized addresses. */
+  token?: string;
+  addrGenMode?: In6AddrGenMode | number;
+  /** The MTU the last router advertisement announced. */
+  raMtu?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface VfStatsAttrs {
-  rxPackets?: bigint;
-  txPackets?: bigint;
-  rxBytes?: bigint;
-  txBytes?: bigint;
-  broadcast?: bigint;
-  multicast?: bigint;
-  rxDropped?: bigint;
-  txDropped?: bigint;
+export interface XdpAttrs {
+  /** The program to attach (-1 detaches). */
+  fd?: number;
+  attached?: XdpAttached | number;
+  flags?: Array<XdpFlags | number>;
+  progId?: number;
+  drvProgId?: number;
+  skbProgId?: number;
+  hwProgId?: number;
+  /** With the replace flag, the program expected to be attached now. */
+  expectedFd?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface VfVlanAttrs {
-  info?: IflaVfVlanInfo[];
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface VfPortsAttrs {
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface PortSelfAttrs {
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
+/** What kind of link this is and that kind's settings. */
 export interface LinkinfoAttrs {
+  /** The link type: "veth", "bridge", "vxlan"... */
   kind?: string;
   data?: LinkinfoDataMsg | Uint8Array;
+  /** Kind-specific extended statistics. */
   xstats?: Uint8Array;
+  /** The kind of the controller this link is a port of. */
   slaveKind?: string;
+  /** The port's settings in its controller. */
   slaveData?: LinkinfoMemberDataMsg | Uint8Array;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkinfoBondAttrs {
+/** Bridge settings and state. Times are in hundredths of a second (clock ticks at USER_HZ). */
+export interface LinkinfoBridgeAttrs {
+  forwardDelay?: number;
+  helloTime?: number;
+  maxAge?: number;
+  ageingTime?: number;
+  /** 0 off, 1 kernel STP, 2 user-space STP. */
+  stpState?: number;
+  priority?: number;
+  vlanFiltering?: number;
+  vlanProtocol?: VlanProtocols | number;
+  groupFwdMask?: number;
+  rootId?: IflaBridgeId;
+  bridgeId?: IflaBridgeId;
+  rootPort?: number;
+  rootPathCost?: number;
+  topologyChange?: number;
+  topologyChangeDetected?: number;
+  helloTimer?: bigint;
+  tcnTimer?: bigint;
+  topologyChangeTimer?: bigint;
+  gcTimer?: bigint;
+  groupAddr?: string;
+  /** In a request, flush the forwarding database. */
+  fdbFlush?: true;
+  mcastRouter?: number;
+  mcastSnooping?: number;
+  mcastQueryUseIfaddr?: number;
+  mcastQuerier?: number;
+  mcastHashElasticity?: number;
+  mcastHashMax?: number;
+  mcastLastMemberCnt?: number;
+  mcastStartupQueryCnt?: number;
+  mcastLastMemberIntvl?: bigint;
+  mcastMembershipIntvl?: bigint;
+  mcastQuerierIntvl?: bigint;
+  mcastQueryIntvl?: bigint;
+  mcastQueryResponseIntvl?: bigint;
+  mcastStartupQueryIntvl?: bigint;
+  nfCallIptables?: number;
+  nfCallIp6tables?: number;
+  nfCallArptables?: number;
+  vlanDefaultPvid?: number;
+  vlanStatsEnabled?: number;
+  mcastStatsEnabled?: number;
+  mcastIgmpVersion?: number;
+  mcastMldVersion?: number;
+  vlanStatsPerPort?: number;
+  multiBoolopt?: BrBooloptMulti;
+  mcastQuerierState?: BridgeQuerierAttrs;
+  fdbNLearned?: number;
+  fdbMaxLearned?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** The multicast querier the bridge currently sees. */
+export interface BridgeQuerierAttrs {
+  ipAddress?: string;
+  ipPort?: number;
+  ipOtherTimer?: bigint;
+  ipv6Address?: string;
+  ipv6Port?: number;
+  ipv6OtherTimer?: bigint;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** Settings and state of a bridge port. Timers are in hundredths of a second. */
+export interface LinkinfoBrportAttrs {
+  state?: BrPortState | number;
+  priority?: number;
+  cost?: number;
+  /** 1 for hairpin mode. */
   mode?: number;
+  /** BPDU guard. */
+  guard?: number;
+  /** Root port protection. */
+  protect?: number;
+  fastLeave?: number;
+  learning?: number;
+  unicastFlood?: number;
+  proxyarp?: number;
+  learningSync?: number;
+  proxyarpWifi?: number;
+  rootId?: IflaBridgeId;
+  bridgeId?: IflaBridgeId;
+  designatedPort?: number;
+  designatedCost?: number;
+  id?: number;
+  no?: number;
+  topologyChangeAck?: number;
+  configPending?: number;
+  messageAgeTimer?: bigint;
+  forwardDelayTimer?: bigint;
+  holdTimer?: bigint;
+  /** In a request, flush the port's forwarding entries. */
+  flush?: true;
+  multicastRouter?: number;
+  mcastFlood?: number;
+  mcastToUcast?: number;
+  vlanTunnel?: number;
+  bcastFlood?: number;
+  groupFwdMask?: number;
+  neighSuppress?: number;
+  isolated?: number;
+  backupPort?: number;
+  mrpRingOpen?: number;
+  mrpInOpen?: number;
+  mcastEhtHostsLimit?: number;
+  mcastEhtHostsCnt?: number;
+  locked?: number;
+  /** MAC authentication bypass. */
+  mab?: number;
+  mcastNGroups?: number;
+  mcastMaxGroups?: number;
+  neighVlanSuppress?: number;
+  backupNhid?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoVlanAttrs {
+  id?: number;
+  flags?: IflaVlanFlags;
+  /** Maps skb priorities to PCP values. */
+  egressQos?: IflaVlanQosAttrs;
+  /** Maps PCP values to skb priorities. */
+  ingressQos?: IflaVlanQosAttrs;
+  protocol?: VlanProtocols | number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface IflaVlanQosAttrs {
+  mapping?: IflaVlanQosMapping[];
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoMacvlanAttrs {
+  mode?: MacvlanMode | number;
+  flags?: Array<MacvlanFlags | number>;
+  macaddrMode?: MacvlanMacaddrMode | number;
+  macaddr?: string[];
+  /** A list of macaddr attributes (source mode). */
+  macaddrData?: LinkinfoMacvlanAttrs;
+  macaddrCount?: number;
+  bcQueueLen?: number;
+  bcQueueLenUsed?: number;
+  /** Above this many macvlans broadcasts are not queued per macvlan. */
+  bcCutoff?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoVxlanAttrs {
+  /** The VXLAN network identifier (VNI). */
+  id?: number;
+  /** Multicast group or remote address (IPv4). */
+  group?: string;
+  link?: number;
+  local?: string;
+  ttl?: number;
+  tos?: number;
+  learning?: number;
+  /** Seconds. */
+  ageing?: number;
+  /** Maximum number of forwarding entries. */
+  limit?: number;
+  portRange?: IflaVxlanPortRange;
+  proxy?: number;
+  rsc?: number;
+  l2miss?: number;
+  l3miss?: number;
+  /** UDP destination port. */
+  port?: number;
+  group6?: string;
+  local6?: string;
+  udpCsum?: number;
+  udpZeroCsum6Tx?: number;
+  udpZeroCsum6Rx?: number;
+  remcsumTx?: number;
+  remcsumRx?: number;
+  gbp?: true;
+  remcsumNopartial?: true;
+  collectMetadata?: number;
+  /** IPv6 flow label. */
+  label?: number;
+  gpe?: true;
+  /** 1 when the outer TTL is copied from the inner packet. Replies carry a u8, but a request must send this attribute empty, as a flag: the kernel rejects it with a payload. */
+  ttlInherit?: number;
+  df?: VxlanDf | number;
+  vnifilter?: number;
+  localbypass?: number;
+  labelPolicy?: number;
+  /** The VXLAN header bits the link accepts though they are reserved. */
+  reservedBits?: Uint8Array;
+  mcRoute?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoGeneveAttrs {
+  id?: number;
+  remote?: string;
+  ttl?: number;
+  tos?: number;
+  port?: number;
+  collectMetadata?: true;
+  remote6?: string;
+  udpCsum?: number;
+  udpZeroCsum6Tx?: number;
+  udpZeroCsum6Rx?: number;
+  label?: number;
+  ttlInherit?: number;
+  df?: GeneveDf | number;
+  innerProtoInherit?: true;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoVethAttrs {
+  /** The other end of the pair, in a newlink request: an ifinfomsg followed by link attributes, like a link message of its own. The selector is linkinfo's kind, one nest up. */
+  peer?: LinkinfoVethPeerMsg | Uint8Array;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoIpvlanAttrs {
+  mode?: IpvlanMode | number;
+  flags?: Array<IpvlanFlags | number>;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoVrfAttrs {
+  table?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoVrfPortAttrs {
+  table?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** TUN/TAP settings (read-only; such links are made with the TUNSETIFF ioctl). */
+export interface LinkinfoTunAttrs {
+  owner?: number;
+  group?: number;
+  /** 1 for tun, 2 for tap. */
+  type?: number;
+  pi?: number;
+  vnetHdr?: number;
+  persist?: number;
+  multiQueue?: number;
+  numQueues?: number;
+  numDisabledQueues?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface LinkinfoBondAttrs {
+  mode?: BondMode | number;
   activeSlave?: number;
   miimon?: number;
   updelay?: number;
@@ -424,8 +782,6 @@ export interface LinkinfoBondAttrs {
   missedMax?: number;
   nsIp6Target?: string[];
   coupledControl?: number;
-  broadcastNeigh?: number;
-  lacpStrict?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
@@ -448,476 +804,220 @@ export interface BondSlaveAttrs {
   adActorOperPortState?: number;
   adPartnerOperPortState?: number;
   prio?: number;
+  actorPortPrio?: number;
+  adChurnActorState?: number;
+  adChurnPartnerState?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkinfoBridgeAttrs {
-  forwardDelay?: number;
-  helloTime?: number;
-  maxAge?: number;
-  ageingTime?: number;
-  stpState?: number;
-  priority?: number;
-  vlanFiltering?: number;
-  vlanProtocol?: number;
-  groupFwdMask?: number;
-  rootId?: IflaBridgeId;
-  bridgeId?: IflaBridgeId;
-  rootPort?: number;
-  rootPathCost?: number;
-  topologyChange?: number;
-  topologyChangeDetected?: number;
-  helloTimer?: bigint;
-  tcnTimer?: bigint;
-  topologyChangeTimer?: bigint;
-  gcTimer?: bigint;
-  groupAddr?: string;
-  fdbFlush?: Uint8Array;
-  mcastRouter?: number;
-  mcastSnooping?: number;
-  mcastQueryUseIfaddr?: number;
-  mcastQuerier?: number;
-  mcastHashElasticity?: number;
-  mcastHashMax?: number;
-  mcastLastMemberCnt?: number;
-  mcastStartupQueryCnt?: number;
-  mcastLastMemberIntvl?: bigint;
-  mcastMembershipIntvl?: bigint;
-  mcastQuerierIntvl?: bigint;
-  mcastQueryIntvl?: bigint;
-  mcastQueryResponseIntvl?: bigint;
-  mcastStartupQueryIntvl?: bigint;
-  nfCallIptables?: number;
-  nfCallIp6tables?: number;
-  nfCallArptables?: number;
-  vlanDefaultPvid?: number;
-  vlanStatsEnabled?: number;
-  mcastStatsEnabled?: number;
-  mcastIgmpVersion?: number;
-  mcastMldVersion?: number;
-  vlanStatsPerPort?: number;
-  multiBoolopt?: BrBooloptMulti;
-  mcastQuerierState?: Uint8Array;
-  fdbNLearned?: number;
-  fdbMaxLearned?: number;
-  stpMode?: BrStpMode | number;
+export interface VfinfoListAttrs {
+  info?: VfinfoAttrs[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkinfoBrportAttrs {
-  state?: number;
-  priority?: number;
-  cost?: number;
-  mode?: number;
-  guard?: number;
-  protect?: number;
-  fastLeave?: number;
-  learning?: number;
-  unicastFlood?: number;
-  proxyarp?: number;
-  learningSync?: number;
-  proxyarpWifi?: number;
-  rootId?: IflaBridgeId;
-  bridgeId?: IflaBridgeId;
-  designatedPort?: number;
-  designatedCost?: number;
-  id?: number;
-  no?: number;
-  topologyChangeAck?: number;
-  configPending?: number;
-  messageAgeTimer?: bigint;
-  forwardDelayTimer?: bigint;
-  holdTimer?: bigint;
-  flush?: true;
-  multicastRouter?: number;
-  mcastFlood?: number;
-  mcastToUcast?: number;
-  vlanTunnel?: number;
-  bcastFlood?: number;
-  groupFwdMask?: number;
-  neighSuppress?: number;
-  isolated?: number;
-  backupPort?: number;
-  mrpRingOpen?: number;
-  mrpInOpen?: number;
-  mcastEhtHostsLimit?: number;
-  mcastEhtHostsCnt?: number;
-  locked?: number;
-  mab?: number;
-  mcastNGroups?: number;
-  mcastMaxGroups?: number;
-  neighVlanSuppress?: number;
-  backupNhid?: number;
-  neighForwardGrat?: number;
+/** One SR-IOV virtual function. */
+export interface VfinfoAttrs {
+  mac?: IflaVfMac;
+  vlan?: IflaVfVlan;
+  txRate?: IflaVfTxRate;
+  spoofchk?: IflaVfSpoofchk;
+  linkState?: IflaVfLinkState;
+  rate?: IflaVfRate;
+  rssQueryEn?: IflaVfRssQueryEn;
+  stats?: VfStatsAttrs;
+  trust?: IflaVfTrust;
+  ibNodeGuid?: IflaVfGuid;
+  ibPortGuid?: IflaVfGuid;
+  vlanList?: VfVlanListAttrs;
+  broadcast?: IflaVfBroadcast;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkinfoGreAttrs {
-  link?: number;
-  iflags?: number;
-  oflags?: number;
-  ikey?: number;
-  okey?: number;
-  local?: string;
-  remote?: string;
-  ttl?: number;
-  tos?: number;
-  pmtudisc?: number;
-  encapLimit?: number;
-  flowinfo?: number;
-  flags?: number;
-  encapType?: number;
-  encapFlags?: number;
-  encapSport?: number;
-  encapDport?: number;
-  collectMetadata?: true;
-  ignoreDf?: number;
-  fwmark?: number;
-  erspanIndex?: number;
-  erspanVer?: number;
-  erspanDir?: number;
-  erspanHwid?: number;
+/** Counters of a virtual function; this set counts from 0. */
+export interface VfStatsAttrs {
+  rxPackets?: bigint;
+  txPackets?: bigint;
+  rxBytes?: bigint;
+  txBytes?: bigint;
+  broadcast?: bigint;
+  multicast?: bigint;
+  rxDropped?: bigint;
+  txDropped?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkinfoGre6Attrs {
-  link?: number;
-  iflags?: number;
-  oflags?: number;
-  ikey?: number;
-  okey?: number;
-  local?: string;
-  remote?: string;
-  ttl?: number;
-  encapLimit?: number;
-  flowinfo?: number;
-  flags?: number;
-  encapType?: number;
-  encapFlags?: number;
-  encapSport?: number;
-  encapDport?: number;
-  collectMetadata?: true;
-  fwmark?: number;
-  erspanIndex?: number;
-  erspanVer?: number;
-  erspanDir?: number;
-  erspanHwid?: number;
+export interface VfVlanListAttrs {
+  info?: IflaVfVlanInfo[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkinfoVtiAttrs {
-  link?: number;
-  ikey?: number;
-  okey?: number;
-  local?: string;
-  remote?: string;
-  fwmark?: number;
+export interface VfPortsAttrs {
+  port?: PortAttrs[];
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkinfoVti6Attrs {
-  link?: number;
-  ikey?: number;
-  okey?: number;
-  local?: string;
-  remote?: string;
-  fwmark?: number;
+/** Port profile of a virtual function or of the link itself (802.1Qbg/802.1Qbh). */
+export interface PortAttrs {
+  vf?: number;
+  profile?: string;
+  vsiType?: IflaPortVsi;
+  instanceUuid?: string;
+  hostUuid?: string;
+  request?: number;
+  response?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkinfoGeneveAttrs {
-  id?: number;
-  remote?: string;
-  ttl?: number;
-  tos?: number;
-  port?: number;
-  collectMetadata?: true;
-  remote6?: string;
-  udpCsum?: number;
-  udpZeroCsum6Tx?: number;
-  udpZeroCsum6Rx?: number;
-  label?: number;
-  ttlInherit?: number;
-  df?: number;
-  innerProtoInherit?: true;
-  portRange?: IflaGenevePortRange;
-  groHint?: true;
-  local?: string;
-  local6?: string;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoHsrAttrs {
-  slave1?: number;
-  slave2?: number;
-  multicastSpec?: number;
-  supervisionAddr?: string;
-  seqNr?: number;
-  version?: number;
-  protocol?: number;
-  interlink?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoIptunAttrs {
-  link?: number;
-  local?: string;
-  remote?: string;
-  ttl?: number;
-  tos?: number;
-  encapLimit?: number;
-  flowinfo?: number;
-  flags?: number;
-  proto?: number;
-  pmtudisc?: number;
-  '6rdPrefix'?: string;
-  '6rdRelayPrefix'?: string;
-  '6rdPrefixlen'?: number;
-  '6rdRelayPrefixlen'?: number;
-  encapType?: number;
-  encapFlags?: number;
-  encapSport?: number;
-  encapDport?: number;
-  collectMetadata?: true;
-  fwmark?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoIp6tnlAttrs {
-  link?: number;
-  local?: string;
-  remote?: string;
-  ttl?: number;
-  encapLimit?: number;
-  flowinfo?: number;
-  flags?: number;
-  proto?: number;
-  encapType?: number;
-  encapFlags?: number;
-  encapSport?: number;
-  encapDport?: number;
-  collectMetadata?: true;
-  fwmark?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoTunAttrs {
-  owner?: number;
-  group?: number;
-  type?: number;
-  pi?: number;
-  vnetHdr?: number;
-  persist?: number;
-  multiQueue?: number;
-  numQueues?: number;
-  numDisabledQueues?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoVlanAttrs {
-  id?: number;
-  flags?: IflaVlanFlags;
-  egressQos?: IflaVlanQosAttrs;
-  ingressQos?: IflaVlanQosAttrs;
-  protocol?: VlanProtocols | number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface IflaVlanQosAttrs {
-  mapping?: IflaVlanQosMapping[];
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoVrfAttrs {
-  table?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface XdpAttrs {
-  fd?: number;
-  attached?: number;
-  flags?: number;
-  progId?: number;
-  drvProgId?: number;
-  skbProgId?: number;
-  hwProgId?: number;
-  expectedFd?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface IflaAttrs {
-  /** u32 indexed by ipv4-devconf - 1 on output, on input it's a nest */
-  conf?: number[];
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface Ifla6Attrs {
-  flags?: number;
-  /** u32 indexed by ipv6-devconf - 1 on output, on input it's a nest */
-  conf?: number[];
-  stats?: bigint[];
-  mcast?: Uint8Array;
-  cacheinfo?: IflaCacheinfo;
-  icmp6stats?: bigint[];
-  token?: Uint8Array;
-  addrGenMode?: number;
-  raMtu?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface MctpAttrs {
-  net?: number;
-  physBinding?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
+/** Link statistics groups of getstats; filter-mask in the header picks them. */
 export interface StatsAttrs {
   link64?: RtnlLinkStats64;
+  /** Kind-specific statistics (bridge, bond). */
   linkXstats?: Uint8Array;
+  /** Port statistics kept by the controller. */
   linkXstatsSlave?: Uint8Array;
-  linkOffloadXstats?: LinkOffloadXstatsAttrs;
+  linkOffloadXstats?: OffloadXstatsAttrs;
+  /** Per address family statistics (MPLS). */
   afSpec?: Uint8Array;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-export interface LinkOffloadXstatsAttrs {
-  cpuHit?: Uint8Array;
-  hwSInfo?: HwSInfoOneAttrs[];
-  l3Stats?: Uint8Array;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface HwSInfoOneAttrs {
-  request?: number;
-  used?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkDpllPinAttrs {
-  id?: number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoNetkitAttrs {
-  peerInfo?: Uint8Array;
-  primary?: number;
-  policy?: NetkitPolicy | number;
-  peerPolicy?: NetkitPolicy | number;
-  mode?: NetkitMode | number;
-  scrub?: NetkitScrub | number;
-  peerScrub?: NetkitScrub | number;
-  headroom?: number;
-  tailroom?: number;
-  pairing?: NetkitPairing | number;
-  $unknown?: { type: number; data: Uint8Array }[];
-}
-
-export interface LinkinfoOvpnAttrs {
-  mode?: OvpnMode | number;
+export interface OffloadXstatsAttrs {
+  /** Traffic the device handed to the CPU. */
+  cpuHit?: RtnlLinkStats64;
+  /** Which hardware statistics are requested and in use. */
+  hwSInfo?: Uint8Array;
+  l3Stats?: RtnlHwStats64;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** The formats of sub-message linkinfo-data-msg; the selector attribute chooses one. */
-export type LinkinfoDataMsg = LinkinfoBondAttrs | LinkinfoBridgeAttrs | LinkinfoGreAttrs | LinkinfoGre6Attrs | LinkinfoGeneveAttrs | LinkinfoHsrAttrs | LinkinfoIptunAttrs | LinkinfoIp6tnlAttrs | LinkinfoTunAttrs | LinkinfoVlanAttrs | LinkinfoVrfAttrs | LinkinfoVtiAttrs | LinkinfoVti6Attrs | LinkinfoNetkitAttrs | LinkinfoOvpnAttrs;
+export type LinkinfoDataMsg = LinkinfoBondAttrs | LinkinfoBridgeAttrs | Record<string, never> | LinkinfoGeneveAttrs | LinkinfoIpvlanAttrs | LinkinfoMacvlanAttrs | LinkinfoTunAttrs | LinkinfoVethAttrs | LinkinfoVlanAttrs | LinkinfoVrfAttrs | LinkinfoVxlanAttrs;
 
 /** The formats of sub-message linkinfo-member-data-msg; the selector attribute chooses one. */
-export type LinkinfoMemberDataMsg = LinkinfoBrportAttrs | BondSlaveAttrs;
+export type LinkinfoMemberDataMsg = BondSlaveAttrs | LinkinfoBrportAttrs | LinkinfoVrfPortAttrs;
+
+/** The formats of sub-message linkinfo-veth-peer-msg; the selector attribute chooses one. */
+export type LinkinfoVethPeerMsg = Ifinfomsg & LinkAttrs;
 
 /** newlink (do): the request. */
 export interface NewlinkRequest {
-  ifiFamily?: number;
-  ifiType?: number;
+  ifiFamily?: AddressFamily | number;
+  ifiType?: Arphrd | number;
   ifiIndex?: number;
-  ifiFlags?: Array<IfinfoFlags | number>;
-  ifiChange?: number;
+  ifiFlags?: Array<NetDeviceFlags | number>;
+  ifiChange?: Array<NetDeviceFlags | number>;
+  /** The link-layer address. */
+  address?: string;
+  /** The link-layer broadcast address. */
+  broadcast?: string;
   ifname?: string;
-  netNsPid?: number;
-  netNsFd?: number;
-  targetNetnsid?: number;
-  linkNetnsid?: number;
+  mtu?: number;
+  /** Index of the lower link a virtual link sits on. */
+  link?: number;
+  /** Index of the controller (bridge, bond, VRF); 0 in a request detaches. */
+  master?: number;
+  txqlen?: number;
+  operstate?: IfOper | number;
+  linkmode?: IfLinkMode | number;
   linkinfo?: LinkinfoAttrs;
+  /** Move the link to the network namespace of this process. */
+  netNsPid?: number;
+  ifalias?: string;
+  /** Per address family link settings, one nest per family. AF_BRIDGE messages use this attribute differently: it holds bridge VLAN attributes (IFLA_BRIDGE_*) directly. */
+  afSpec?: AfSpecAttrs;
   group?: number;
+  /** Move the link to the network namespace this file descriptor refers to. */
+  netNsFd?: number;
   numTxQueues?: number;
   numRxQueues?: number;
-  address?: string;
-  broadcast?: string;
-  mtu?: number;
-  txqlen?: number;
-  operstate?: number;
-  linkmode?: number;
-  gsoMaxSize?: number;
+  carrier?: number;
+  /** Namespace id of the namespace the lower link (link) lives in. */
+  linkNetnsid?: number;
+  protoDown?: number;
+  protoDownReason?: ProtoDownReasonAttrs;
   gsoMaxSegs?: number;
+  gsoMaxSize?: number;
   groMaxSize?: number;
   gsoIpv4MaxSize?: number;
   groIpv4MaxSize?: number;
-  afSpec?: AfSpecAttrs;
+  /** Operate on the namespace with this id (IFLA_IF_NETNSID). */
+  targetNetnsid?: number;
+  /** An alternative name; a request may name the link by one instead of ifname. */
+  altIfname?: string[];
+  xdp?: XdpAttrs;
 }
 
 /** dellink (do): the request. */
 export interface DellinkRequest {
-  ifiFamily?: number;
-  ifiType?: number;
+  ifiFamily?: AddressFamily | number;
+  ifiType?: Arphrd | number;
   ifiIndex?: number;
-  ifiFlags?: Array<IfinfoFlags | number>;
-  ifiChange?: number;
+  ifiFlags?: Array<NetDeviceFlags | number>;
+  ifiChange?: Array<NetDeviceFlags | number>;
   ifname?: string;
+  /** An alternative name; a request may name the link by one instead of ifname. */
+  altIfname?: string[];
+  /** Operate on the namespace with this id (IFLA_IF_NETNSID). */
+  targetNetnsid?: number;
 }
 
 /** getlink (do): the request. */
 export interface GetlinkRequest {
-  ifiFamily?: number;
-  ifiType?: number;
+  ifiFamily?: AddressFamily | number;
+  ifiType?: Arphrd | number;
   ifiIndex?: number;
-  ifiFlags?: Array<IfinfoFlags | number>;
-  ifiChange?: number;
+  ifiFlags?: Array<NetDeviceFlags | number>;
+  ifiChange?: Array<NetDeviceFlags | number>;
   ifname?: string;
-  altIfname?: string;
+  /** An alternative name; a request may name the link by one instead of ifname. */
+  altIfname?: string[];
+  /** What a getlink request wants included. */
   extMask?: Array<RtextFilter | number>;
+  /** Operate on the namespace with this id (IFLA_IF_NETNSID). */
   targetNetnsid?: number;
 }
 
 /** getlink (do): the reply. */
 export interface GetlinkReply {
-  ifiFamily: number;
-  ifiType: number;
+  ifiFamily: AddressFamily | number;
+  ifiType: Arphrd | number;
   ifiIndex: number;
-  ifiFlags: Array<IfinfoFlags | number>;
-  ifiChange: number;
+  ifiFlags: Array<NetDeviceFlags | number>;
+  ifiChange: Array<NetDeviceFlags | number>;
+  /** The link-layer address. */
   address?: string;
+  /** The link-layer broadcast address. */
   broadcast?: string;
   ifname?: string;
   mtu?: number;
+  /** Index of the lower link a virtual link sits on. */
   link?: number;
+  /** The root queueing discipline. */
   qdisc?: string;
   stats?: RtnlLinkStats;
+  /** Index of the controller (bridge, bond, VRF); 0 in a request detaches. */
   master?: number;
-  /** struct iw_event */
+  /** A Wireless Extensions event. */
   wireless?: Uint8Array;
-  /** A nest of ifla6-attrs or linkinfo-brport-attrs */
-  protinfo?: Uint8Array;
+  /** Family-specific per-link state. In AF_BRIDGE messages (bridge ports, as the bridge notifies them to rtnlgrp-link) it holds the port's settings; AF_INET6 messages put IPv6 link attributes (ifla6-attrs) here instead. */
+  protinfo?: LinkinfoBrportAttrs;
   txqlen?: number;
   map?: RtnlLinkIfmap;
   weight?: number;
-  operstate?: number;
-  linkmode?: number;
+  operstate?: IfOper | number;
+  linkmode?: IfLinkMode | number;
   linkinfo?: LinkinfoAttrs;
-  netNsPid?: number;
   ifalias?: string;
+  /** Number of SR-IOV virtual functions. */
   numVf?: number;
-  /**
-   * Per-VF details. The list holds at most 256 VFs, or 128 when
-   * statistics are included, because it is one attribute and has to fit
-   * in a u16 length. A device with more VFs than that reports a
-   * truncated list; num-vf still carries the real count.
-   */
   vfinfoList?: VfinfoListAttrs;
   stats64?: RtnlLinkStats64;
   vfPorts?: VfPortsAttrs;
-  portSelf?: PortSelfAttrs;
+  portSelf?: PortAttrs;
+  /** Per address family link settings, one nest per family. AF_BRIDGE messages use this attribute differently: it holds bridge VLAN attributes (IFLA_BRIDGE_*) directly. */
   afSpec?: AfSpecAttrs;
   group?: number;
-  netNsFd?: number;
-  extMask?: Array<RtextFilter | number>;
+  /** How many users asked for promiscuous mode. */
   promiscuity?: number;
   numTxQueues?: number;
   numRxQueues?: number;
@@ -925,46 +1025,62 @@ export interface GetlinkReply {
   physPortId?: Uint8Array;
   carrierChanges?: number;
   physSwitchId?: Uint8Array;
+  /** Namespace id of the namespace the lower link (link) lives in. */
   linkNetnsid?: number;
   physPortName?: string;
   protoDown?: number;
   gsoMaxSegs?: number;
   gsoMaxSize?: number;
   xdp?: XdpAttrs;
-  event?: number;
+  event?: IflaEvent | number;
   newNetnsid?: number;
-  targetNetnsid?: number;
   carrierUpCount?: number;
   carrierDownCount?: number;
   newIfindex?: number;
   minMtu?: number;
   maxMtu?: number;
+  /** Properties added or removed as a list (newlinkprop / dellinkprop). */
   propList?: PropListLinkAttrs;
+  /** The address burnt into the hardware. */
   permAddress?: string;
-  protoDownReason?: string;
+  protoDownReason?: ProtoDownReasonAttrs;
   parentDevName?: string;
   parentDevBusName?: string;
   groMaxSize?: number;
   tsoMaxSize?: number;
   tsoMaxSegs?: number;
+  /** How many users asked for all-multicast mode. */
   allmulti?: number;
+  /** A nest of devlink attributes naming the port. */
   devlinkPort?: Uint8Array;
   gsoIpv4MaxSize?: number;
   groIpv4MaxSize?: number;
+  dpllPin?: DpllPinAttrs;
+  /** Nanoseconds of departure-time scheduling the device can offload. */
+  maxPacingOffloadHorizon?: bigint;
+  /** 1 when the link may not leave its namespace. */
+  netnsImmutable?: number;
+  /** Bytes the device wants reserved before the packet. */
+  headroom?: number;
+  /** Bytes the device wants reserved after the packet. */
+  tailroom?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** getlink (dump): the request. */
 export interface GetlinkDumpRequest {
-  ifiFamily?: number;
-  ifiType?: number;
+  ifiFamily?: AddressFamily | number;
+  ifiType?: Arphrd | number;
   ifiIndex?: number;
-  ifiFlags?: Array<IfinfoFlags | number>;
-  ifiChange?: number;
-  targetNetnsid?: number;
-  extMask?: Array<RtextFilter | number>;
+  ifiFlags?: Array<NetDeviceFlags | number>;
+  ifiChange?: Array<NetDeviceFlags | number>;
+  /** Index of the controller (bridge, bond, VRF); 0 in a request detaches. */
   master?: number;
   linkinfo?: LinkinfoAttrs;
+  /** What a getlink request wants included. */
+  extMask?: Array<RtextFilter | number>;
+  /** Operate on the namespace with this id (IFLA_IF_NETNSID). */
+  targetNetnsid?: number;
 }
 
 /** getlink (dump): one reply. */
@@ -972,97 +1088,68 @@ export type GetlinkDumpReply = GetlinkReply;
 
 /** setlink (do): the request. */
 export interface SetlinkRequest {
-  ifiFamily?: number;
-  ifiType?: number;
+  ifiFamily?: AddressFamily | number;
+  ifiType?: Arphrd | number;
   ifiIndex?: number;
-  ifiFlags?: Array<IfinfoFlags | number>;
-  ifiChange?: number;
+  ifiFlags?: Array<NetDeviceFlags | number>;
+  ifiChange?: Array<NetDeviceFlags | number>;
+  /** The link-layer address. */
   address?: string;
+  /** The link-layer broadcast address. */
   broadcast?: string;
   ifname?: string;
   mtu?: number;
-  link?: number;
-  qdisc?: string;
-  stats?: RtnlLinkStats;
+  /** Index of the controller (bridge, bond, VRF); 0 in a request detaches. */
   master?: number;
-  /** struct iw_event */
-  wireless?: Uint8Array;
-  /** A nest of ifla6-attrs or linkinfo-brport-attrs */
-  protinfo?: Uint8Array;
   txqlen?: number;
   map?: RtnlLinkIfmap;
-  weight?: number;
-  operstate?: number;
-  linkmode?: number;
-  linkinfo?: LinkinfoAttrs;
+  operstate?: IfOper | number;
+  linkmode?: IfLinkMode | number;
+  /** Move the link to the network namespace of this process. */
   netNsPid?: number;
   ifalias?: string;
-  numVf?: number;
-  /**
-   * Per-VF details. The list holds at most 256 VFs, or 128 when
-   * statistics are included, because it is one attribute and has to fit
-   * in a u16 length. A device with more VFs than that reports a
-   * truncated list; num-vf still carries the real count.
-   */
   vfinfoList?: VfinfoListAttrs;
-  stats64?: RtnlLinkStats64;
   vfPorts?: VfPortsAttrs;
-  portSelf?: PortSelfAttrs;
+  portSelf?: PortAttrs;
+  /** Per address family link settings, one nest per family. AF_BRIDGE messages use this attribute differently: it holds bridge VLAN attributes (IFLA_BRIDGE_*) directly. */
   afSpec?: AfSpecAttrs;
   group?: number;
+  /** Move the link to the network namespace this file descriptor refers to. */
   netNsFd?: number;
-  extMask?: Array<RtextFilter | number>;
-  promiscuity?: number;
-  numTxQueues?: number;
-  numRxQueues?: number;
   carrier?: number;
-  physPortId?: Uint8Array;
-  carrierChanges?: number;
-  physSwitchId?: Uint8Array;
-  linkNetnsid?: number;
-  physPortName?: string;
   protoDown?: number;
+  protoDownReason?: ProtoDownReasonAttrs;
   gsoMaxSegs?: number;
   gsoMaxSize?: number;
-  xdp?: XdpAttrs;
-  event?: number;
-  newNetnsid?: number;
-  targetNetnsid?: number;
-  carrierUpCount?: number;
-  carrierDownCount?: number;
-  newIfindex?: number;
-  minMtu?: number;
-  maxMtu?: number;
-  propList?: PropListLinkAttrs;
-  permAddress?: string;
-  protoDownReason?: string;
-  parentDevName?: string;
-  parentDevBusName?: string;
   groMaxSize?: number;
-  tsoMaxSize?: number;
-  tsoMaxSegs?: number;
-  allmulti?: number;
-  devlinkPort?: Uint8Array;
   gsoIpv4MaxSize?: number;
   groIpv4MaxSize?: number;
+  /** Operate on the namespace with this id (IFLA_IF_NETNSID). */
+  targetNetnsid?: number;
+  /** An alternative name; a request may name the link by one instead of ifname. */
+  altIfname?: string[];
+  xdp?: XdpAttrs;
 }
 
 /** getstats (do): the request. */
 export interface GetstatsRequest {
-  family?: number;
+  family?: AddressFamily | number;
   ifindex?: number;
   filterMask?: number;
 }
 
 /** getstats (do): the reply. */
 export interface GetstatsReply {
-  family: number;
+  family: AddressFamily | number;
   ifindex: number;
   filterMask: number;
   link64?: RtnlLinkStats64;
+  /** Kind-specific statistics (bridge, bond). */
   linkXstats?: Uint8Array;
+  /** Port statistics kept by the controller. */
   linkXstatsSlave?: Uint8Array;
-  linkOffloadXstats?: LinkOffloadXstatsAttrs;
+  linkOffloadXstats?: OffloadXstatsAttrs;
+  /** Per address family statistics (MPLS). */
   afSpec?: Uint8Array;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -1076,48 +1163,60 @@ export type GetstatsDumpReply = GetstatsReply;
 /** getstats: a notification as decoded. */
 export type GetstatsMessage = GetstatsReply;
 
-/** dellink: a notification as decoded. */
-export interface DellinkMessage {
-  ifiFamily: number;
-  ifiType: number;
+/** getlink: a notification as decoded. */
+export type GetlinkMessage = GetlinkReply;
+
+/** setlink: a notification as decoded. */
+export interface SetlinkMessage {
+  ifiFamily: AddressFamily | number;
+  ifiType: Arphrd | number;
   ifiIndex: number;
-  ifiFlags: Array<IfinfoFlags | number>;
-  ifiChange: number;
+  ifiFlags: Array<NetDeviceFlags | number>;
+  ifiChange: Array<NetDeviceFlags | number>;
+  /** The link-layer address. */
   address?: string;
+  /** The link-layer broadcast address. */
   broadcast?: string;
   ifname?: string;
   mtu?: number;
+  /** Index of the lower link a virtual link sits on. */
   link?: number;
+  /** The root queueing discipline. */
   qdisc?: string;
   stats?: RtnlLinkStats;
+  /** Unused. */
+  cost?: Uint8Array;
+  /** Unused. */
+  priority?: Uint8Array;
+  /** Index of the controller (bridge, bond, VRF); 0 in a request detaches. */
   master?: number;
-  /** struct iw_event */
+  /** A Wireless Extensions event. */
   wireless?: Uint8Array;
-  /** A nest of ifla6-attrs or linkinfo-brport-attrs */
-  protinfo?: Uint8Array;
+  /** Family-specific per-link state. In AF_BRIDGE messages (bridge ports, as the bridge notifies them to rtnlgrp-link) it holds the port's settings; AF_INET6 messages put IPv6 link attributes (ifla6-attrs) here instead. */
+  protinfo?: LinkinfoBrportAttrs;
   txqlen?: number;
   map?: RtnlLinkIfmap;
   weight?: number;
-  operstate?: number;
-  linkmode?: number;
+  operstate?: IfOper | number;
+  linkmode?: IfLinkMode | number;
   linkinfo?: LinkinfoAttrs;
+  /** Move the link to the network namespace of this process. */
   netNsPid?: number;
   ifalias?: string;
+  /** Number of SR-IOV virtual functions. */
   numVf?: number;
-  /**
-   * Per-VF details. The list holds at most 256 VFs, or 128 when
-   * statistics are included, because it is one attribute and has to fit
-   * in a u16 length. A device with more VFs than that reports a
-   * truncated list; num-vf still carries the real count.
-   */
   vfinfoList?: VfinfoListAttrs;
   stats64?: RtnlLinkStats64;
   vfPorts?: VfPortsAttrs;
-  portSelf?: PortSelfAttrs;
+  portSelf?: PortAttrs;
+  /** Per address family link settings, one nest per family. AF_BRIDGE messages use this attribute differently: it holds bridge VLAN attributes (IFLA_BRIDGE_*) directly. */
   afSpec?: AfSpecAttrs;
   group?: number;
+  /** Move the link to the network namespace this file descriptor refers to. */
   netNsFd?: number;
+  /** What a getlink request wants included. */
   extMask?: Array<RtextFilter | number>;
+  /** How many users asked for promiscuous mode. */
   promiscuity?: number;
   numTxQueues?: number;
   numRxQueues?: number;
@@ -1125,74 +1224,78 @@ export interface DellinkMessage {
   physPortId?: Uint8Array;
   carrierChanges?: number;
   physSwitchId?: Uint8Array;
+  /** Namespace id of the namespace the lower link (link) lives in. */
   linkNetnsid?: number;
   physPortName?: string;
   protoDown?: number;
   gsoMaxSegs?: number;
   gsoMaxSize?: number;
   xdp?: XdpAttrs;
-  event?: number;
+  event?: IflaEvent | number;
   newNetnsid?: number;
+  /** Operate on the namespace with this id (IFLA_IF_NETNSID). */
   targetNetnsid?: number;
   carrierUpCount?: number;
   carrierDownCount?: number;
   newIfindex?: number;
   minMtu?: number;
   maxMtu?: number;
+  /** Properties added or removed as a list (newlinkprop / dellinkprop). */
   propList?: PropListLinkAttrs;
-  altIfname?: string;
+  /** An alternative name; a request may name the link by one instead of ifname. */
+  altIfname?: string[];
+  /** The address burnt into the hardware. */
   permAddress?: string;
-  protoDownReason?: string;
+  protoDownReason?: ProtoDownReasonAttrs;
   parentDevName?: string;
   parentDevBusName?: string;
   groMaxSize?: number;
   tsoMaxSize?: number;
   tsoMaxSegs?: number;
+  /** How many users asked for all-multicast mode. */
   allmulti?: number;
+  /** A nest of devlink attributes naming the port. */
   devlinkPort?: Uint8Array;
   gsoIpv4MaxSize?: number;
   groIpv4MaxSize?: number;
-  dpllPin?: LinkDpllPinAttrs;
-  /** EDT offload horizon supported by the device (in nsec). */
+  dpllPin?: DpllPinAttrs;
+  /** Nanoseconds of departure-time scheduling the device can offload. */
   maxPacingOffloadHorizon?: bigint;
+  /** 1 when the link may not leave its namespace. */
   netnsImmutable?: number;
+  /** Bytes the device wants reserved before the packet. */
   headroom?: number;
+  /** Bytes the device wants reserved after the packet. */
   tailroom?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-/** getlink: a notification as decoded. */
-export type GetlinkMessage = GetlinkReply;
-
-/** setlink: a notification as decoded. */
-export type SetlinkMessage = DellinkMessage;
-
 /** A notification of the rt-link family, by the operation it belongs to. */
 export type RtLinkNotification =
   | FamilyNotification<'newlink-ntf', GetlinkReply>
+  | FamilyNotification<'dellink-ntf', GetlinkReply>
   | FamilyNotification<'getstats', GetstatsMessage>
-  | FamilyNotification<'dellink', DellinkMessage>
   | FamilyNotification<'getlink', GetlinkMessage>
   | FamilyNotification<'setlink', SetlinkMessage>;
 
 /** The rt-link family's operations as methods. */
 export interface RtLinkMethods {
-  /** Create a new link. */
+  /** Create a link. linkinfo's kind says what kind; NLM_F_CREATE and NLM_F_EXCL are expected. Without NLM_F_CREATE an existing link named by ifi-index or ifname is changed instead. */
   newlink(request: NewlinkRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Delete an existing link. */
+  /** Delete a link, named by ifi-index, ifname or alt-ifname. */
   dellink(request: DellinkRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get / dump information about a link. */
+  /** Get one link (by ifi-index, ifname or alt-ifname) or dump all of them. A dump can be narrowed to the ports of one master or to one kind of link (linkinfo with only kind). */
   getlink(request: GetlinkRequest, opts?: FamilyCallOptions): Promise<GetlinkReply>;
-  /** Get / dump information about a link. */
+  /** Get one link (by ifi-index, ifname or alt-ifname) or dump all of them. A dump can be narrowed to the ports of one master or to one kind of link (linkinfo with only kind). */
   getlinkDump(request?: GetlinkDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetlinkDumpReply>;
-  /** Set information about a link. */
+  /** Change an existing link, named by ifi-index, ifname or alt-ifname. Kind-specific settings (linkinfo) are changed with newlink on the existing link instead. */
   setlink(request: SetlinkRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get / dump link stats. */
+  /** Read link statistics, for one link (ifindex) or as a dump of all links; filter-mask chooses the groups. */
   getstats(request: GetstatsRequest, opts?: FamilyCallOptions): Promise<GetstatsReply>;
-  /** Get / dump link stats. */
+  /** Read link statistics, for one link (ifindex) or as a dump of all links; filter-mask chooses the groups. */
   getstatsDump(request?: GetstatsDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetstatsDumpReply>;
   /** Notifications of a multicast group, decoded. */
-  subscribe(group: 'rtnlgrp-link' | 'rtnlgrp-stats', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<RtLinkNotification>>;
+  subscribe(group: 'rtnlgrp-link' | 'rtnlgrp-ipv6-ifinfo' | 'rtnlgrp-stats', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<RtLinkNotification>>;
 }
 
 /** A rt-link family object with typed methods. */

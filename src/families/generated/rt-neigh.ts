@@ -2,16 +2,28 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
+/** The address families rtnetlink messages are about (AF_*). */
+export type AddressFamily = 'unspec' | 'inet' | 'bridge' | 'inet6' | 'mpls';
+
+/** Neighbour unreachability detection states (NUD_*). An entry is in one of them; noarp and permanent are pseudo-states of static entries. No bit set is NUD_NONE. */
 export type NudState = 'incomplete' | 'reachable' | 'stale' | 'delay' | 'probe' | 'failed' | 'noarp' | 'permanent';
 
+/** Neighbour entry flags (NTF_*). */
 export type NtfFlags = 'use' | 'self' | 'master' | 'proxy' | 'ext-learned' | 'offloaded' | 'sticky' | 'router';
 
-export type NtfExtFlags = 'managed' | 'locked' | 'ext-validated';
+/** More entry flags, in the flags-ext attribute (NTF_EXT_*). */
+export type NtfExtFlags = 'managed' | 'locked';
 
+/** The address type of the neighbour's destination (RTN_*). */
 export type RtmType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
 
+/** Who installed an entry (RTPROT_*); values above static are for user space. */
+export type RtProtocol = 'unspec' | 'redirect' | 'kernel' | 'boot' | 'static' | 'gated' | 'ra' | 'mrt' | 'zebra' | 'bird' | 'dnrouted' | 'xorp' | 'ntk' | 'dhcp' | 'mrouted' | 'keepalived' | 'babel' | 'openr' | 'bgp' | 'isis' | 'ospf' | 'rip' | 'eigrp';
+
+/** The fixed header in front of every neighbour message's attributes. */
 export interface Ndmsg {
-  ndmFamily: number;
+  /** AF_INET (2), AF_INET6 (10), or AF_BRIDGE (7) for forwarding entries. */
+  ndmFamily: AddressFamily | number;
   ndmIfindex: number;
   ndmState: Array<NudState | number>;
   ndmFlags: Array<NtfFlags | number>;
@@ -20,86 +32,122 @@ export interface Ndmsg {
   $trailing?: Uint8Array;
 }
 
+/** The fixed header of neighbour table messages. */
 export interface Ndtmsg {
-  family: number;
+  ndtmFamily: AddressFamily | number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** Ages of an entry, in clock ticks (hundredths of a second). */
 export interface NdaCacheinfo {
-  confirmed: number;
-  used: number;
-  updated: number;
-  refcnt: number;
+  /** Since reachability was last confirmed. */
+  ndmConfirmed: number;
+  /** Since the entry was last used. */
+  ndmUsed: number;
+  /** Since the entry last changed. */
+  ndmUpdated: number;
+  ndmRefcnt: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** The shape and state of a neighbour table. */
 export interface NdtConfig {
-  keyLen: number;
-  entrySize: number;
-  entries: number;
-  lastFlush: number;
-  lastRand: number;
-  hashRnd: number;
-  hashMask: number;
-  hashChainGc: number;
-  proxyQlen: number;
+  ndtcKeyLen: number;
+  ndtcEntrySize: number;
+  ndtcEntries: number;
+  /** Milliseconds ago. */
+  ndtcLastFlush: number;
+  /** Milliseconds ago. */
+  ndtcLastRand: number;
+  ndtcHashRnd: number;
+  ndtcHashMask: number;
+  ndtcHashChainGc: number;
+  ndtcProxyQlen: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** Counters of a neighbour table, summed over all CPUs. */
 export interface NdtStats {
-  allocs: bigint;
-  destroys: bigint;
-  hashGrows: bigint;
-  resFailed: bigint;
-  lookups: bigint;
-  hits: bigint;
-  rcvProbesMcast: bigint;
-  rcvProbesUcast: bigint;
-  periodicGcRuns: bigint;
-  forcedGcRuns: bigint;
-  tableFulls: bigint;
+  ndtsAllocs: bigint;
+  ndtsDestroys: bigint;
+  ndtsHashGrows: bigint;
+  ndtsResFailed: bigint;
+  ndtsLookups: bigint;
+  ndtsHits: bigint;
+  ndtsRcvProbesMcast: bigint;
+  ndtsRcvProbesUcast: bigint;
+  ndtsPeriodicGcRuns: bigint;
+  ndtsForcedGcRuns: bigint;
+  ndtsTableFulls: bigint;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** Attributes of a neighbour message (NDA_*). */
 export interface NeighbourAttrs {
-  unspec?: Uint8Array;
+  /** The neighbour's network address (a VTEP address in a VXLAN FDB). */
   dst?: string;
+  /** The neighbour's link-layer address. */
   lladdr?: string;
   cacheinfo?: NdaCacheinfo;
+  /** Probes sent since the entry was last confirmed. */
   probes?: number;
+  /** The VLAN of a bridge forwarding entry. */
   vlan?: number;
+  /** UDP port of a VXLAN forwarding entry's remote. */
   port?: number;
+  /** VNI of a VXLAN forwarding entry's remote. */
   vni?: number;
+  /** Outgoing link of a VXLAN forwarding entry's remote. */
   ifindex?: number;
+  /** In a dump request, only entries of links with this master. */
   master?: number;
   linkNetnsid?: number;
   srcVni?: number;
-  protocol?: number;
+  protocol?: RtProtocol | number;
+  /** A nexthop group the FDB entry forwards to. */
   nhId?: number;
-  fdbExtAttrs?: Uint8Array;
+  fdbExtAttrs?: FdbExtAttrs;
   flagsExt?: Array<NtfExtFlags | number>;
-  ndmStateMask?: number;
-  ndmFlagsMask?: number;
+  /** In a bridge FDB request, which state bits to change. */
+  ndmStateMask?: Array<NudState | number>;
+  /** In a bridge FDB request, which flag bits to change. */
+  ndmFlagsMask?: Array<NtfFlags | number>;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Extra bridge FDB entry settings (NFEA_*). */
+export interface FdbExtAttrs {
+  /** Notification bits: 1 notify on activity, 2 entry marked inactive. */
+  activityNotify?: number;
+  dontRefresh?: true;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** Attributes of a neighbour table message (NDTA_*). */
 export interface NdtAttrs {
+  /** "arp_cache", "ndisc_cache"... */
   name?: string;
+  /** Below this many entries the garbage collector leaves the table alone. */
   thresh1?: number;
+  /** The soft limit of entries. */
   thresh2?: number;
+  /** The hard limit of entries. */
   thresh3?: number;
   config?: NdtConfig;
   parms?: NdtpaAttrs;
   stats?: NdtStats;
+  /** Milliseconds. */
   gcInterval?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** A set of neighbour parameters, the table's default set or one link's (NDTPA_*). Times are in milliseconds. */
 export interface NdtpaAttrs {
+  /** The link these parameters belong to; absent for the default set. */
   ifindex?: number;
   refcnt?: number;
   reachableTime?: bigint;
@@ -107,6 +155,7 @@ export interface NdtpaAttrs {
   retransTime?: bigint;
   gcStaletime?: bigint;
   delayProbeTime?: bigint;
+  /** Packets queued while an entry resolves. */
   queueLen?: number;
   appProbes?: number;
   ucastProbes?: number;
@@ -123,76 +172,116 @@ export interface NdtpaAttrs {
 
 /** newneigh (do): the request. */
 export interface NewneighRequest {
-  ndmFamily?: number;
+  ndmFamily?: AddressFamily | number;
   ndmIfindex?: number;
   ndmState?: Array<NudState | number>;
   ndmFlags?: Array<NtfFlags | number>;
   ndmType?: RtmType | number;
+  /** The neighbour's network address (a VTEP address in a VXLAN FDB). */
   dst?: string;
+  /** The neighbour's link-layer address. */
   lladdr?: string;
+  /** Probes sent since the entry was last confirmed. */
   probes?: number;
+  /** The VLAN of a bridge forwarding entry. */
   vlan?: number;
+  /** UDP port of a VXLAN forwarding entry's remote. */
   port?: number;
+  /** VNI of a VXLAN forwarding entry's remote. */
   vni?: number;
+  /** Outgoing link of a VXLAN forwarding entry's remote. */
   ifindex?: number;
-  master?: number;
-  protocol?: number;
+  srcVni?: number;
+  protocol?: RtProtocol | number;
+  /** A nexthop group the FDB entry forwards to. */
   nhId?: number;
+  fdbExtAttrs?: FdbExtAttrs;
   flagsExt?: Array<NtfExtFlags | number>;
-  fdbExtAttrs?: Uint8Array;
+  /** In a bridge FDB request, which state bits to change. */
+  ndmStateMask?: Array<NudState | number>;
+  /** In a bridge FDB request, which flag bits to change. */
+  ndmFlagsMask?: Array<NtfFlags | number>;
 }
 
 /** delneigh (do): the request. */
 export interface DelneighRequest {
-  ndmFamily?: number;
+  ndmFamily?: AddressFamily | number;
   ndmIfindex?: number;
   ndmState?: Array<NudState | number>;
   ndmFlags?: Array<NtfFlags | number>;
   ndmType?: RtmType | number;
+  /** The neighbour's network address (a VTEP address in a VXLAN FDB). */
   dst?: string;
+  /** The neighbour's link-layer address. */
+  lladdr?: string;
+  /** The VLAN of a bridge forwarding entry. */
+  vlan?: number;
+  /** UDP port of a VXLAN forwarding entry's remote. */
+  port?: number;
+  /** VNI of a VXLAN forwarding entry's remote. */
+  vni?: number;
+  /** Outgoing link of a VXLAN forwarding entry's remote. */
   ifindex?: number;
+  srcVni?: number;
 }
 
 /** getneigh (do): the request. */
 export interface GetneighRequest {
-  ndmFamily?: number;
+  ndmFamily?: AddressFamily | number;
   ndmIfindex?: number;
   ndmState?: Array<NudState | number>;
   ndmFlags?: Array<NtfFlags | number>;
   ndmType?: RtmType | number;
+  /** The neighbour's network address (a VTEP address in a VXLAN FDB). */
   dst?: string;
+  /** The VLAN of a bridge forwarding entry. */
+  vlan?: number;
 }
 
 /** getneigh (do): the reply. */
 export interface GetneighReply {
-  ndmFamily: number;
+  ndmFamily: AddressFamily | number;
   ndmIfindex: number;
   ndmState: Array<NudState | number>;
   ndmFlags: Array<NtfFlags | number>;
   ndmType: RtmType | number;
+  /** The neighbour's network address (a VTEP address in a VXLAN FDB). */
   dst?: string;
+  /** The neighbour's link-layer address. */
   lladdr?: string;
+  cacheinfo?: NdaCacheinfo;
+  /** Probes sent since the entry was last confirmed. */
   probes?: number;
+  /** The VLAN of a bridge forwarding entry. */
   vlan?: number;
+  /** UDP port of a VXLAN forwarding entry's remote. */
   port?: number;
+  /** VNI of a VXLAN forwarding entry's remote. */
   vni?: number;
+  /** Outgoing link of a VXLAN forwarding entry's remote. */
   ifindex?: number;
+  /** In a dump request, only entries of links with this master. */
   master?: number;
-  protocol?: number;
+  linkNetnsid?: number;
+  srcVni?: number;
+  protocol?: RtProtocol | number;
+  /** A nexthop group the FDB entry forwards to. */
   nhId?: number;
+  fdbExtAttrs?: FdbExtAttrs;
   flagsExt?: Array<NtfExtFlags | number>;
-  fdbExtAttrs?: Uint8Array;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** getneigh (dump): the request. */
 export interface GetneighDumpRequest {
-  ndmFamily?: number;
+  ndmFamily?: AddressFamily | number;
   ndmIfindex?: number;
   ndmState?: Array<NudState | number>;
   ndmFlags?: Array<NtfFlags | number>;
   ndmType?: RtmType | number;
+  /** Outgoing link of a VXLAN forwarding entry's remote. */
   ifindex?: number;
+  /** In a dump request, only entries of links with this master. */
   master?: number;
 }
 
@@ -201,31 +290,41 @@ export type GetneighDumpReply = GetneighReply;
 
 /** getneightbl (dump): the request. */
 export interface GetneightblDumpRequest {
-  family?: number;
+  ndtmFamily?: AddressFamily | number;
 }
 
 /** getneightbl (dump): one reply. */
 export interface GetneightblDumpReply {
-  family: number;
+  ndtmFamily: AddressFamily | number;
+  /** "arp_cache", "ndisc_cache"... */
   name?: string;
+  /** Below this many entries the garbage collector leaves the table alone. */
   thresh1?: number;
+  /** The soft limit of entries. */
   thresh2?: number;
+  /** The hard limit of entries. */
   thresh3?: number;
   config?: NdtConfig;
   parms?: NdtpaAttrs;
   stats?: NdtStats;
+  /** Milliseconds. */
   gcInterval?: bigint;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** setneightbl (do): the request. */
 export interface SetneightblRequest {
-  family?: number;
+  ndtmFamily?: AddressFamily | number;
+  /** "arp_cache", "ndisc_cache"... */
   name?: string;
+  /** Below this many entries the garbage collector leaves the table alone. */
   thresh1?: number;
+  /** The soft limit of entries. */
   thresh2?: number;
+  /** The hard limit of entries. */
   thresh3?: number;
   parms?: NdtpaAttrs;
+  /** Milliseconds. */
   gcInterval?: bigint;
 }
 
@@ -240,25 +339,25 @@ export type SetneightblMessage = GetneightblDumpReply;
 
 /** A notification of the rt-neigh family, by the operation it belongs to. */
 export type RtNeighNotification =
-  | FamilyNotification<'delneigh-ntf', GetneighReply>
   | FamilyNotification<'newneigh-ntf', GetneighReply>
+  | FamilyNotification<'delneigh-ntf', GetneighReply>
   | FamilyNotification<'getneightbl', GetneightblMessage>
   | FamilyNotification<'getneigh', GetneighMessage>
   | FamilyNotification<'setneightbl', SetneightblMessage>;
 
 /** The rt-neigh family's operations as methods. */
 export interface RtNeighMethods {
-  /** Add new neighbour entry */
+  /** Add a neighbour or forwarding entry (NLM_F_CREATE), or change one (NLM_F_REPLACE). */
   newneigh(request: NewneighRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Remove an existing neighbour entry */
+  /** Delete a neighbour or forwarding entry. */
   delneigh(request: DelneighRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Get or dump neighbour entries */
+  /** Get one entry (by dst and ndm-ifindex; with NTF_PROXY in ndm-flags a proxy entry), or dump the cache. A dump can be narrowed to one link (ndm-ifindex) or to the ports of one master. */
   getneigh(request: GetneighRequest, opts?: FamilyCallOptions): Promise<GetneighReply>;
-  /** Get or dump neighbour entries */
+  /** Get one entry (by dst and ndm-ifindex; with NTF_PROXY in ndm-flags a proxy entry), or dump the cache. A dump can be narrowed to one link (ndm-ifindex) or to the ports of one master. */
   getneighDump(request?: GetneighDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetneighDumpReply>;
-  /** Get or dump neighbour tables */
+  /** Dump the neighbour tables. Each table comes as one message with its configuration, statistics and default parameters, followed by one message per link carrying that link's parameters. */
   getneightblDump(request?: GetneightblDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetneightblDumpReply>;
-  /** Set neighbour tables */
+  /** Change a neighbour table's thresholds or parameters, named by name. */
   setneightbl(request: SetneightblRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
   /** Notifications of a multicast group, decoded. */
   subscribe(group: 'rtnlgrp-neigh', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<RtNeighNotification>>;

@@ -2,89 +2,160 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
+/** The address families rtnetlink messages are about (AF_*). */
+export type AddressFamily = 'unspec' | 'inet' | 'bridge' | 'inet6' | 'mpls';
+
+/** What a route does with the packets it matches (RTN_*). */
 export type RtmType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
 
-/**
- * Why the kernel deleted a route. New causes may be appended. The
- * value space is family-agnostic, a value is never reinterpreted
- * per address family.
- */
-export type DelReason = 'unspec' | 'expired' | 'ra-withdrawn';
+/** Who installed a route (RTPROT_*). The kernel does not interpret values above static; routing daemons use them to recognise their own routes. */
+export type RtProtocol = 'unspec' | 'redirect' | 'kernel' | 'boot' | 'static' | 'gated' | 'ra' | 'mrt' | 'zebra' | 'bird' | 'dnrouted' | 'xorp' | 'ntk' | 'dhcp' | 'mrouted' | 'keepalived' | 'babel' | 'openr' | 'bgp' | 'isis' | 'ospf' | 'rip' | 'eigrp';
 
+/** How far away the destination is (RT_SCOPE_*). */
+export type RtScope = 'universe' | 'site' | 'link' | 'host' | 'nowhere';
+
+/** The reserved routing table ids; any other id up to 2^32 - 1 is a user table. */
+export type RtTable = 'unspec' | 'compat' | 'default' | 'main' | 'local';
+
+/** Route message flags (RTM_F_*). The low byte carries the next hop flags (rtnh-flags) of a route with a single next hop, such as onlink or linkdown; those bits are left as a number here. */
+export type RtmFlags = 'notify' | 'cloned' | 'equalize' | 'prefix' | 'lookup-table' | 'fib-match' | 'offload' | 'trap' | 'offload-failed';
+
+/** Next hop flags (RTNH_F_*), in rtm-flags' low byte and in each rtnexthop. */
+export type RtnhFlags = 'dead' | 'pervasive' | 'onlink' | 'offload' | 'linkdown' | 'unresolved' | 'trap';
+
+/** IPv6 router preference, as router advertisements carry it. */
+export type RtPref = 'medium' | 'high' | 'invalid' | 'low';
+
+/** Lightweight tunnel encapsulations a route can apply (LWTUNNEL_ENCAP_*). */
+export type LwtunnelEncapTypes = 'none' | 'mpls' | 'ip' | 'ila' | 'ip6' | 'seg6' | 'bpf' | 'seg6-local' | 'rpl' | 'ioam6' | 'xfrm';
+
+export type RtaxFeatures = 'ecn' | 'sack' | 'timestamp' | 'allfrag';
+
+/** The fixed header in front of every route message's attributes. */
 export interface Rtmsg {
-  rtmFamily: number;
+  /** AF_INET (2), AF_INET6 (10) or AF_MPLS (28); AF_UNSPEC in a dump asks for all. */
+  rtmFamily: AddressFamily | number;
+  /** Prefix length of the destination. */
   rtmDstLen: number;
+  /** Prefix length of the source (IPv6 source routing). */
   rtmSrcLen: number;
+  /** The TOS (DSCP) the route matches. */
   rtmTos: number;
-  rtmTable: number;
-  rtmProtocol: number;
-  rtmScope: number;
+  /** The routing table when its id fits in eight bits; table ids above 255 travel in the table attribute, with rt-table-unspec here. */
+  rtmTable: RtTable | number;
+  rtmProtocol: RtProtocol | number;
+  rtmScope: RtScope | number;
   rtmType: RtmType | number;
-  rtmFlags: number;
+  rtmFlags: Array<RtmFlags | number>;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
+/** The head of one next hop in a multipath attribute; the next hop's own attributes follow it. */
+export interface Rtnexthop {
+  /** Bytes of this head and the attributes after it. */
+  rtnhLen: number;
+  rtnhFlags: Array<RtnhFlags | number>;
+  /** The next hop's weight minus one. */
+  rtnhHops: number;
+  rtnhIfindex: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
 export interface RtaCacheinfo {
+  /** References to the cached route. */
   rtaClntref: number;
+  /** Clock ticks since the route was last used. */
   rtaLastuse: number;
+  /** Clock ticks until the route expires; 0 if it does not. */
   rtaExpires: number;
   rtaError: number;
   rtaUsed: number;
+  rtaId: number;
+  rtaTs: number;
+  rtaTsage: number;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
 
+/** Counters of a multicast forwarding entry. */
+export interface RtaMfcStats {
+  mfcsPackets: bigint;
+  mfcsBytes: bigint;
+  mfcsWrongIf: bigint;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
+/** Attributes of a route message (RTA_*). */
 export interface RouteAttrs {
+  /** The destination prefix. */
   dst?: string;
+  /** The source prefix the route matches (IPv6). */
   src?: string;
+  /** Incoming link index. */
   iif?: number;
+  /** Outgoing link index. */
   oif?: number;
   gateway?: string;
+  /** The route's metric; lower wins. */
   priority?: number;
+  /** The source address to prefer for locally sent packets. */
   prefsrc?: string;
   metrics?: MetricsAttrs;
+  /** The next hops of a multipath route: a sequence of rtnexthop heads, each followed by that next hop's own route attributes (gateway, via, newdst, flow, encap-type, encap). rtnh-len covers the head and those attributes; each entry starts 4-byte aligned. */
   multipath?: Uint8Array;
+  /** No longer used. */
   protoinfo?: Uint8Array;
+  /** Realms (to << 16 | from) for routing-based classification. */
   flow?: number;
   cacheinfo?: RtaCacheinfo;
+  /** No longer used. */
   session?: Uint8Array;
+  /** No longer used. */
   mpAlgo?: Uint8Array;
-  table?: number;
+  /** The routing table; holds ids that do not fit rtm-table. */
+  table?: RtTable | number;
+  /** In a route lookup (getroute), the packet mark to match rules against. */
   mark?: number;
-  mfcStats?: Uint8Array;
+  mfcStats?: RtaMfcStats;
+  /** A gateway of another family: a u16 address family then the address (struct rtvia). */
   via?: Uint8Array;
+  /** The MPLS label stack to push or swap to. */
   newdst?: Uint8Array;
-  pref?: number;
-  encapType?: number;
-  encap?: Uint8Array;
+  pref?: RtPref | number;
+  encapType?: LwtunnelEncapTypes | number;
+  /** The lightweight tunnel settings, laid out by encap-type. Beware: the kernel puts encap before encap-type in its messages, so a decoder must find the selector among all the sibling attributes, not only those already read. */
+  encap?: RouteEncapMsg | Uint8Array;
+  /** Seconds until an IPv6 route expires (requests only). */
   expires?: number;
-  pad?: Uint8Array;
+  /** In a route lookup, the user id to match rules against. */
   uid?: number;
+  /** Whether MPLS encapsulation copies the TTL. */
   ttlPropagate?: number;
+  /** In a route lookup, the IP protocol of the flow. */
   ipProto?: number;
+  /** In a route lookup, the source port of the flow. */
   sport?: number;
+  /** In a route lookup, the destination port of the flow. */
   dport?: number;
+  /** The id of the nexthop object the route uses. */
   nhId?: number;
+  /** In an IPv6 route lookup, the flow label. */
   flowlabel?: number;
-  /**
-   * Emitted only on RTM_DELROUTE notifications, and only when the
-   * deletion path records a cause. An absent attribute means
-   * either an older kernel or a deletion path that does not
-   * record its cause, consumers must treat absent and unspec
-   * identically. Currently only IPv6 deletion paths record a
-   * cause. The attribute is notification-only, the kernel rejects
-   * it in requests.
-   */
-  delReason?: DelReason | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
+/** Per-route TCP and path metrics (RTAX_*). */
 export interface MetricsAttrs {
+  /** Metrics the kernel may not learn, a bitmask: bit n locks metric n. */
   lock?: number;
   mtu?: number;
   window?: number;
+  /** Milliseconds times 8. */
   rtt?: number;
+  /** Milliseconds times 4. */
   rttvar?: number;
   ssthresh?: number;
   cwnd?: number;
@@ -92,149 +163,237 @@ export interface MetricsAttrs {
   reordering?: number;
   hoplimit?: number;
   initcwnd?: number;
-  features?: number;
+  features?: Array<RtaxFeatures | number>;
+  /** Milliseconds. */
   rtoMin?: number;
   initrwnd?: number;
   quickack?: number;
+  /** TCP congestion control algorithm name. */
   ccAlgo?: string;
   fastopenNoCookie?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-/** getroute (do): the request. */
-export interface GetrouteRequest {
-  rtmFamily?: number;
+export interface EncapMplsAttrs {
+  /** The label stack to push, 4 bytes per label entry in network order. */
+  dst?: Uint8Array;
+  ttl?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** Metadata for a collect-metadata (external) tunnel link, IPv4 outer header. */
+export interface EncapIpAttrs {
+  /** Tunnel key (VNI, GRE key...). */
+  id?: bigint;
+  dst?: string;
+  src?: string;
+  ttl?: number;
+  tos?: number;
+  /** TUNNEL_* flags such as checksum and key. */
+  flags?: number;
+  /** A nest of geneve, vxlan or erspan options. */
+  opts?: Uint8Array;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** Metadata for a collect-metadata (external) tunnel link, IPv6 outer header. */
+export interface EncapIp6Attrs {
+  id?: bigint;
+  dst?: string;
+  src?: string;
+  hoplimit?: number;
+  tc?: number;
+  flags?: number;
+  opts?: Uint8Array;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** BPF programs run on the route's packets. */
+export interface EncapBpfAttrs {
+  in?: EncapBpfProgAttrs;
+  out?: EncapBpfProgAttrs;
+  xmit?: EncapBpfProgAttrs;
+  xmitHeadroom?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface EncapBpfProgAttrs {
+  fd?: number;
+  name?: string;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface EncapSeg6Attrs {
+  /** struct seg6_iptunnel_encap: an s32 mode, then the segment routing header. */
+  srh?: Uint8Array;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+export interface EncapXfrmAttrs {
+  ifId?: number;
+  link?: number;
+  $unknown?: { type: number; data: Uint8Array }[];
+}
+
+/** The formats of sub-message route-encap-msg; the selector attribute chooses one. */
+export type RouteEncapMsg = EncapMplsAttrs | EncapIpAttrs | EncapIp6Attrs | EncapSeg6Attrs | EncapBpfAttrs | EncapXfrmAttrs;
+
+/** newroute (do): the request. */
+export interface NewrouteRequest {
+  rtmFamily?: AddressFamily | number;
   rtmDstLen?: number;
   rtmSrcLen?: number;
   rtmTos?: number;
-  rtmTable?: number;
-  rtmProtocol?: number;
-  rtmScope?: number;
+  rtmTable?: RtTable | number;
+  rtmProtocol?: RtProtocol | number;
+  rtmScope?: RtScope | number;
   rtmType?: RtmType | number;
-  rtmFlags?: number;
-  src?: string;
+  rtmFlags?: Array<RtmFlags | number>;
+  /** The destination prefix. */
   dst?: string;
+  /** The source prefix the route matches (IPv6). */
+  src?: string;
+  /** Incoming link index. */
   iif?: number;
+  /** Outgoing link index. */
   oif?: number;
-  ipProto?: number;
-  sport?: number;
-  dport?: number;
+  gateway?: string;
+  /** The route's metric; lower wins. */
+  priority?: number;
+  /** The source address to prefer for locally sent packets. */
+  prefsrc?: string;
+  metrics?: MetricsAttrs;
+  /** The next hops of a multipath route: a sequence of rtnexthop heads, each followed by that next hop's own route attributes (gateway, via, newdst, flow, encap-type, encap). rtnh-len covers the head and those attributes; each entry starts 4-byte aligned. */
+  multipath?: Uint8Array;
+  /** Realms (to << 16 | from) for routing-based classification. */
+  flow?: number;
+  /** The routing table; holds ids that do not fit rtm-table. */
+  table?: RtTable | number;
+  /** In a route lookup (getroute), the packet mark to match rules against. */
   mark?: number;
+  /** A gateway of another family: a u16 address family then the address (struct rtvia). */
+  via?: Uint8Array;
+  /** The MPLS label stack to push or swap to. */
+  newdst?: Uint8Array;
+  pref?: RtPref | number;
+  encapType?: LwtunnelEncapTypes | number;
+  /** The lightweight tunnel settings, laid out by encap-type. Beware: the kernel puts encap before encap-type in its messages, so a decoder must find the selector among all the sibling attributes, not only those already read. */
+  encap?: RouteEncapMsg | Uint8Array;
+  /** Seconds until an IPv6 route expires (requests only). */
+  expires?: number;
+  /** Whether MPLS encapsulation copies the TTL. */
+  ttlPropagate?: number;
+  /** The id of the nexthop object the route uses. */
+  nhId?: number;
+}
+
+/** delroute (do): the request. */
+export type DelrouteRequest = NewrouteRequest;
+
+/** getroute (do): the request. */
+export interface GetrouteRequest {
+  rtmFamily?: AddressFamily | number;
+  rtmDstLen?: number;
+  rtmSrcLen?: number;
+  rtmTos?: number;
+  rtmTable?: RtTable | number;
+  rtmProtocol?: RtProtocol | number;
+  rtmScope?: RtScope | number;
+  rtmType?: RtmType | number;
+  rtmFlags?: Array<RtmFlags | number>;
+  /** The destination prefix. */
+  dst?: string;
+  /** The source prefix the route matches (IPv6). */
+  src?: string;
+  /** Incoming link index. */
+  iif?: number;
+  /** Outgoing link index. */
+  oif?: number;
+  /** In a route lookup (getroute), the packet mark to match rules against. */
+  mark?: number;
+  /** In a route lookup, the user id to match rules against. */
   uid?: number;
+  /** In a route lookup, the IP protocol of the flow. */
+  ipProto?: number;
+  /** In a route lookup, the source port of the flow. */
+  sport?: number;
+  /** In a route lookup, the destination port of the flow. */
+  dport?: number;
+  /** In an IPv6 route lookup, the flow label. */
   flowlabel?: number;
 }
 
 /** getroute (do): the reply. */
 export interface GetrouteReply {
-  rtmFamily: number;
+  rtmFamily: AddressFamily | number;
   rtmDstLen: number;
   rtmSrcLen: number;
   rtmTos: number;
-  rtmTable: number;
-  rtmProtocol: number;
-  rtmScope: number;
+  rtmTable: RtTable | number;
+  rtmProtocol: RtProtocol | number;
+  rtmScope: RtScope | number;
   rtmType: RtmType | number;
-  rtmFlags: number;
+  rtmFlags: Array<RtmFlags | number>;
+  /** The destination prefix. */
   dst?: string;
+  /** The source prefix the route matches (IPv6). */
   src?: string;
+  /** Incoming link index. */
   iif?: number;
+  /** Outgoing link index. */
   oif?: number;
   gateway?: string;
+  /** The route's metric; lower wins. */
   priority?: number;
+  /** The source address to prefer for locally sent packets. */
   prefsrc?: string;
   metrics?: MetricsAttrs;
+  /** The next hops of a multipath route: a sequence of rtnexthop heads, each followed by that next hop's own route attributes (gateway, via, newdst, flow, encap-type, encap). rtnh-len covers the head and those attributes; each entry starts 4-byte aligned. */
   multipath?: Uint8Array;
+  /** Realms (to << 16 | from) for routing-based classification. */
   flow?: number;
   cacheinfo?: RtaCacheinfo;
-  table?: number;
+  /** The routing table; holds ids that do not fit rtm-table. */
+  table?: RtTable | number;
+  /** In a route lookup (getroute), the packet mark to match rules against. */
   mark?: number;
-  mfcStats?: Uint8Array;
+  mfcStats?: RtaMfcStats;
+  /** A gateway of another family: a u16 address family then the address (struct rtvia). */
   via?: Uint8Array;
+  /** The MPLS label stack to push or swap to. */
   newdst?: Uint8Array;
-  pref?: number;
-  encapType?: number;
-  encap?: Uint8Array;
-  expires?: number;
-  pad?: Uint8Array;
+  pref?: RtPref | number;
+  encapType?: LwtunnelEncapTypes | number;
+  /** The lightweight tunnel settings, laid out by encap-type. Beware: the kernel puts encap before encap-type in its messages, so a decoder must find the selector among all the sibling attributes, not only those already read. */
+  encap?: RouteEncapMsg | Uint8Array;
+  /** In a route lookup, the user id to match rules against. */
   uid?: number;
+  /** Whether MPLS encapsulation copies the TTL. */
   ttlPropagate?: number;
-  ipProto?: number;
-  sport?: number;
-  dport?: number;
+  /** The id of the nexthop object the route uses. */
   nhId?: number;
-  flowlabel?: number;
-  /**
-   * Emitted only on RTM_DELROUTE notifications, and only when the
-   * deletion path records a cause. An absent attribute means
-   * either an older kernel or a deletion path that does not
-   * record its cause, consumers must treat absent and unspec
-   * identically. Currently only IPv6 deletion paths record a
-   * cause. The attribute is notification-only, the kernel rejects
-   * it in requests.
-   */
-  delReason?: DelReason | number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** getroute (dump): the request. */
 export interface GetrouteDumpRequest {
-  rtmFamily?: number;
+  rtmFamily?: AddressFamily | number;
   rtmDstLen?: number;
   rtmSrcLen?: number;
   rtmTos?: number;
-  rtmTable?: number;
-  rtmProtocol?: number;
-  rtmScope?: number;
+  rtmTable?: RtTable | number;
+  rtmProtocol?: RtProtocol | number;
+  rtmScope?: RtScope | number;
   rtmType?: RtmType | number;
-  rtmFlags?: number;
+  rtmFlags?: Array<RtmFlags | number>;
+  /** The routing table; holds ids that do not fit rtm-table. */
+  table?: RtTable | number;
+  /** Outgoing link index. */
+  oif?: number;
 }
 
 /** getroute (dump): one reply. */
 export type GetrouteDumpReply = GetrouteReply;
-
-/** newroute (do): the request. */
-export interface NewrouteRequest {
-  rtmFamily?: number;
-  rtmDstLen?: number;
-  rtmSrcLen?: number;
-  rtmTos?: number;
-  rtmTable?: number;
-  rtmProtocol?: number;
-  rtmScope?: number;
-  rtmType?: RtmType | number;
-  rtmFlags?: number;
-  dst?: string;
-  src?: string;
-  iif?: number;
-  oif?: number;
-  gateway?: string;
-  priority?: number;
-  prefsrc?: string;
-  metrics?: MetricsAttrs;
-  multipath?: Uint8Array;
-  flow?: number;
-  cacheinfo?: RtaCacheinfo;
-  table?: number;
-  mark?: number;
-  mfcStats?: Uint8Array;
-  via?: Uint8Array;
-  newdst?: Uint8Array;
-  pref?: number;
-  encapType?: number;
-  encap?: Uint8Array;
-  expires?: number;
-  pad?: Uint8Array;
-  uid?: number;
-  ttlPropagate?: number;
-  ipProto?: number;
-  sport?: number;
-  dport?: number;
-  nhId?: number;
-  flowlabel?: number;
-}
-
-/** delroute (do): the request. */
-export type DelrouteRequest = NewrouteRequest;
 
 /** getroute: a notification as decoded. */
 export type GetrouteMessage = GetrouteReply;
@@ -247,14 +406,14 @@ export type RtRouteNotification =
 
 /** The rt-route family's operations as methods. */
 export interface RtRouteMethods {
-  /** Dump route information. */
-  getroute(request: GetrouteRequest, opts?: FamilyCallOptions): Promise<GetrouteReply>;
-  /** Dump route information. */
-  getrouteDump(request?: GetrouteDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetrouteDumpReply>;
-  /** Create a new route */
+  /** Add a route (NLM_F_CREATE, with NLM_F_EXCL to refuse an existing one), replace one (NLM_F_REPLACE) or append a next hop (NLM_F_APPEND). */
   newroute(request: NewrouteRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Delete an existing route */
+  /** Delete a route; attributes left out match any value. */
   delroute(request: DelrouteRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
+  /** Look up the route a packet would take (do), or dump routing tables. A lookup describes the packet with dst, src, iif, oif, mark, uid, ip-proto, sport, dport and flowlabel; RTM_F_FIB_MATCH in rtm-flags asks for the matching table entry instead of the resolved route. */
+  getroute(request: GetrouteRequest, opts?: FamilyCallOptions): Promise<GetrouteReply>;
+  /** Look up the route a packet would take (do), or dump routing tables. A lookup describes the packet with dst, src, iif, oif, mark, uid, ip-proto, sport, dport and flowlabel; RTM_F_FIB_MATCH in rtm-flags asks for the matching table entry instead of the resolved route. */
+  getrouteDump(request?: GetrouteDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetrouteDumpReply>;
   /** Notifications of a multicast group, decoded. */
   subscribe(group: 'rtnlgrp-ipv4-route' | 'rtnlgrp-ipv6-route', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<RtRouteNotification>>;
 }

@@ -2,29 +2,32 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
+/** The address families rtnetlink messages are about (AF_*). */
+export type AddressFamily = 'unspec' | 'inet' | 'bridge' | 'inet6' | 'mpls';
+
+/** What a matching rule does (FR_ACT_*). */
 export type FrAct = 'unspec' | 'to-tbl' | 'goto' | 'nop' | 'res3' | 'res4' | 'blackhole' | 'unreachable' | 'prohibit';
 
-export interface Rtgenmsg {
-  family: number;
-  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
-  $trailing?: Uint8Array;
-}
+/** Rule flags (FIB_RULE_*). */
+export type FibRuleFlags = 'permanent' | 'invert' | 'unresolved' | 'iif-detached' | 'oif-detached' | 'find-saddr';
 
+/** The reserved routing table ids; any other id up to 2^32 - 1 is a user table. */
+export type RtTable = 'unspec' | 'compat' | 'default' | 'main' | 'local';
+
+/** Who installed a rule (RTPROT_*); values above static are for user space. */
+export type RtProtocol = 'unspec' | 'redirect' | 'kernel' | 'boot' | 'static' | 'gated' | 'ra' | 'mrt' | 'zebra' | 'bird' | 'dnrouted' | 'xorp' | 'ntk' | 'dhcp' | 'mrouted' | 'keepalived' | 'babel' | 'openr' | 'bgp' | 'isis' | 'ospf' | 'rip' | 'eigrp';
+
+/** The fixed header in front of every rule message's attributes. */
 export interface FibRuleHdr {
-  family: number;
+  /** AF_INET (2) or AF_INET6 (10); AF_UNSPEC in a dump asks for all. */
+  family: AddressFamily | number;
   dstLen: number;
   srcLen: number;
   tos: number;
-  table: number;
+  /** The table when its id fits in eight bits; see the table attribute. */
+  table: RtTable | number;
   action: FrAct | number;
-  flags: number;
-  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
-  $trailing?: Uint8Array;
-}
-
-export interface FibRulePortRange {
-  start: number;
-  end: number;
+  flags: Array<FibRuleFlags | number>;
   /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
   $trailing?: Uint8Array;
 }
@@ -36,29 +39,52 @@ export interface FibRuleUidRange {
   $trailing?: Uint8Array;
 }
 
+/** An inclusive range of ports, in host byte order. */
+export interface FibRulePortRange {
+  start: number;
+  end: number;
+  /** Bytes past the struct as the spec knows it (a newer kernel's longer struct). */
+  $trailing?: Uint8Array;
+}
+
+/** Attributes of a rule message (FRA_*). */
 export interface FibRuleAttrs {
+  /** The destination prefix to match (dst-len bits). */
   dst?: string;
+  /** The source prefix to match (src-len bits). */
   src?: string;
+  /** The input link to match. */
   iifname?: string;
+  /** Priority of the rule a goto rule jumps to. */
   goto?: number;
+  /** The rule's position; lower runs first. */
   priority?: number;
   fwmark?: number;
+  /** Realm (IPv4). */
   flow?: number;
+  /** Tunnel key of collect-metadata tunnels. */
   tunId?: bigint;
+  /** Reject the lookup's result if its link is in this group. */
   suppressIfgroup?: number;
+  /** Reject the lookup's result if its prefix is this long or shorter. */
   suppressPrefixlen?: number;
-  table?: number;
+  table?: RtTable | number;
   fwmask?: number;
+  /** The output link to match (for locally sent packets bound to a device). */
   oifname?: string;
+  /** 1 to look the packet up in the table of its VRF. */
   l3mdev?: number;
   uidRange?: FibRuleUidRange;
-  protocol?: number;
+  protocol?: RtProtocol | number;
   ipProto?: number;
   sportRange?: FibRulePortRange;
   dportRange?: FibRulePortRange;
+  /** DSCP value to match (0 to 63). */
   dscp?: number;
+  /** IPv6 flow label to match (under flowlabel-mask). */
   flowlabel?: number;
   flowlabelMask?: number;
+  /** Match the source port under this mask (with a single-port sport-range). */
   sportMask?: number;
   dportMask?: number;
   dscpMask?: number;
@@ -67,32 +93,48 @@ export interface FibRuleAttrs {
 
 /** newrule (do): the request. */
 export interface NewruleRequest {
-  family?: number;
+  family?: AddressFamily | number;
   dstLen?: number;
   srcLen?: number;
   tos?: number;
-  table?: number;
+  table?: RtTable | number;
   action?: FrAct | number;
-  flags?: number;
+  flags?: Array<FibRuleFlags | number>;
+  /** The destination prefix to match (dst-len bits). */
+  dst?: string;
+  /** The source prefix to match (src-len bits). */
+  src?: string;
+  /** The input link to match. */
   iifname?: string;
-  oifname?: string;
+  /** Priority of the rule a goto rule jumps to. */
+  goto?: number;
+  /** The rule's position; lower runs first. */
   priority?: number;
   fwmark?: number;
+  /** Realm (IPv4). */
   flow?: number;
+  /** Tunnel key of collect-metadata tunnels. */
   tunId?: bigint;
-  fwmask?: number;
-  suppressPrefixlen?: number;
+  /** Reject the lookup's result if its link is in this group. */
   suppressIfgroup?: number;
-  goto?: number;
+  /** Reject the lookup's result if its prefix is this long or shorter. */
+  suppressPrefixlen?: number;
+  fwmask?: number;
+  /** The output link to match (for locally sent packets bound to a device). */
+  oifname?: string;
+  /** 1 to look the packet up in the table of its VRF. */
   l3mdev?: number;
   uidRange?: FibRuleUidRange;
-  protocol?: number;
+  protocol?: RtProtocol | number;
   ipProto?: number;
   sportRange?: FibRulePortRange;
   dportRange?: FibRulePortRange;
+  /** DSCP value to match (0 to 63). */
   dscp?: number;
+  /** IPv6 flow label to match (under flowlabel-mask). */
   flowlabel?: number;
   flowlabelMask?: number;
+  /** Match the source port under this mask (with a single-port sport-range). */
   sportMask?: number;
   dportMask?: number;
   dscpMask?: number;
@@ -103,43 +145,59 @@ export type DelruleRequest = NewruleRequest;
 
 /** getrule (dump): the request. */
 export interface GetruleDumpRequest {
-  family?: number;
+  family?: AddressFamily | number;
   dstLen?: number;
   srcLen?: number;
   tos?: number;
-  table?: number;
+  table?: RtTable | number;
   action?: FrAct | number;
-  flags?: number;
+  flags?: Array<FibRuleFlags | number>;
 }
 
 /** getrule (dump): one reply. */
 export interface GetruleDumpReply {
-  family: number;
+  family: AddressFamily | number;
   dstLen: number;
   srcLen: number;
   tos: number;
-  table: number;
+  table: RtTable | number;
   action: FrAct | number;
-  flags: number;
+  flags: Array<FibRuleFlags | number>;
+  /** The destination prefix to match (dst-len bits). */
+  dst?: string;
+  /** The source prefix to match (src-len bits). */
+  src?: string;
+  /** The input link to match. */
   iifname?: string;
-  oifname?: string;
+  /** Priority of the rule a goto rule jumps to. */
+  goto?: number;
+  /** The rule's position; lower runs first. */
   priority?: number;
   fwmark?: number;
+  /** Realm (IPv4). */
   flow?: number;
+  /** Tunnel key of collect-metadata tunnels. */
   tunId?: bigint;
-  fwmask?: number;
-  suppressPrefixlen?: number;
+  /** Reject the lookup's result if its link is in this group. */
   suppressIfgroup?: number;
-  goto?: number;
+  /** Reject the lookup's result if its prefix is this long or shorter. */
+  suppressPrefixlen?: number;
+  fwmask?: number;
+  /** The output link to match (for locally sent packets bound to a device). */
+  oifname?: string;
+  /** 1 to look the packet up in the table of its VRF. */
   l3mdev?: number;
   uidRange?: FibRuleUidRange;
-  protocol?: number;
+  protocol?: RtProtocol | number;
   ipProto?: number;
   sportRange?: FibRulePortRange;
   dportRange?: FibRulePortRange;
+  /** DSCP value to match (0 to 63). */
   dscp?: number;
+  /** IPv6 flow label to match (under flowlabel-mask). */
   flowlabel?: number;
   flowlabelMask?: number;
+  /** Match the source port under this mask (with a single-port sport-range). */
   sportMask?: number;
   dportMask?: number;
   dscpMask?: number;
@@ -157,11 +215,11 @@ export type RtRuleNotification =
 
 /** The rt-rule family's operations as methods. */
 export interface RtRuleMethods {
-  /** Add new FIB rule */
+  /** Add a rule. */
   newrule(request: NewruleRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Remove an existing FIB rule */
+  /** Delete the first rule that matches everything given. */
   delrule(request: DelruleRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
-  /** Dump all FIB rules */
+  /** List the rules of one family, or of all of them. */
   getruleDump(request?: GetruleDumpRequest, opts?: FamilyCallOptions): FamilyDump<GetruleDumpReply>;
   /** Notifications of a multicast group, decoded. */
   subscribe(group: 'rtnlgrp-ipv4-rule' | 'rtnlgrp-ipv6-rule', opts?: FamilySubscribeOptions): AsyncIterableIterator<FamilyEvent<RtRuleNotification>>;

@@ -2,79 +2,99 @@
 // Do not edit: regenerate instead.
 import { openFamily, type DecodedObject, type Family, type FamilyCallOptions, type FamilyDump, type FamilyEvent, type FamilyNotification, type FamilySubscribeOptions, type OpenFamilyOptions } from '../../spec/index.js';
 
+/**
+ * The metrics the cache keeps. In the vals nest each metric travels as
+ * the attribute whose id is its index plus one.
+ */
+export type TcpMetricIndex = 'rtt' | 'rttvar' | 'ssthresh' | 'cwnd' | 'reordering' | 'rtt-us' | 'rttvar-us';
+
+/** One cache entry, or the address of the entry a request is about. */
 export interface TcpMetricsAttrs {
+  /** IPv4 address of the peer. */
   addrIpv4?: string;
+  /** IPv6 address of the peer. */
   addrIpv6?: string;
+  /** Milliseconds since the entry was last updated. */
   age?: bigint;
-  /** unused */
+  /**
+   * Last TCP timestamp value received from the peer. The cache no
+   * longer records it; current kernels never send it.
+   */
   twTsval?: number;
-  /** unused */
+  /**
+   * Seconds since tw-tsval was recorded. Never sent by current
+   * kernels either.
+   */
   twTsStamp?: number;
+  /** The metrics that have a value; absent ones are unknown. */
   vals?: MetricsAttrs;
+  /** MSS the peer advertised for TCP Fast Open. */
   fopenMss?: number;
+  /** How many Fast Open SYNs to the peer were lost in a row. */
   fopenSynDrops?: number;
+  /** Milliseconds since the last Fast Open SYN was lost. */
   fopenSynDropTs?: bigint;
+  /** The Fast Open cookie the peer gave us (4 to 16 bytes). */
   fopenCookie?: Uint8Array;
+  /** IPv4 source address the entry was learned from. */
   saddrIpv4?: string;
+  /** IPv6 source address the entry was learned from. */
   saddrIpv6?: string;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
-/**
- * Attributes with metrics. Note that the values here do not match
- * the TCP_METRIC_* defines in the kernel, because kernel defines
- * are off-by one (e.g. rtt is defined as enum 0, while netlink carries
- * attribute type 1).
- */
+/** The vals nest. Attribute ids are tcp-metric-index values plus one. */
 export interface MetricsAttrs {
-  /**
-   * Round Trip Time (RTT), in msecs with 3 bits fractional
-   * (left-shift by 3 to get the msec value).
-   */
+  /** Smoothed round-trip time, in milliseconds. */
   rtt?: number;
-  /**
-   * Round Trip Time VARiance (RTT), in msecs with 2 bits fractional
-   * (left-shift by 2 to get the msec value).
-   */
+  /** Round-trip time variance, in milliseconds. */
   rttvar?: number;
-  /** Slow Start THRESHold. */
+  /** Slow start threshold, in segments. */
   ssthresh?: number;
-  /** Congestion Window. */
+  /** Congestion window, in segments. */
   cwnd?: number;
-  /** Reodering metric. */
-  reodering?: number;
-  /**
-   * Round Trip Time (RTT), in usecs, with 3 bits fractional
-   * (left-shift by 3 to get the msec value).
-   */
+  /** Reordering degree, in segments. */
+  reordering?: number;
+  /** Smoothed round-trip time, in microseconds. */
   rttUs?: number;
-  /**
-   * Round Trip Time (RTT), in usecs, with 2 bits fractional
-   * (left-shift by 3 to get the msec value).
-   */
+  /** Round-trip time variance, in microseconds. */
   rttvarUs?: number;
   $unknown?: { type: number; data: Uint8Array }[];
 }
 
 /** get (do): the request. */
 export interface GetRequest {
+  /** IPv4 address of the peer. */
   addrIpv4?: string;
+  /** IPv6 address of the peer. */
   addrIpv6?: string;
+  /** IPv4 source address the entry was learned from. */
   saddrIpv4?: string;
+  /** IPv6 source address the entry was learned from. */
   saddrIpv6?: string;
 }
 
 /** get (do): the reply. */
 export interface GetReply {
+  /** IPv4 address of the peer. */
   addrIpv4?: string;
+  /** IPv6 address of the peer. */
   addrIpv6?: string;
+  /** IPv4 source address the entry was learned from. */
   saddrIpv4?: string;
+  /** IPv6 source address the entry was learned from. */
   saddrIpv6?: string;
+  /** Milliseconds since the entry was last updated. */
   age?: bigint;
+  /** The metrics that have a value; absent ones are unknown. */
   vals?: MetricsAttrs;
+  /** MSS the peer advertised for TCP Fast Open. */
   fopenMss?: number;
+  /** How many Fast Open SYNs to the peer were lost in a row. */
   fopenSynDrops?: number;
+  /** Milliseconds since the last Fast Open SYN was lost. */
   fopenSynDropTs?: bigint;
+  /** The Fast Open cookie the peer gave us (4 to 16 bytes). */
   fopenCookie?: Uint8Array;
   $unknown?: { type: number; data: Uint8Array }[];
 }
@@ -94,11 +114,20 @@ export type TcpMetricsNotification =
 
 /** The tcp_metrics family's operations as methods. */
 export interface TcpMetricsMethods {
-  /** Retrieve metrics. */
+  /**
+   * Read the entry for one destination (and, if given, source) address,
+   * or dump every entry of the namespace.
+   */
   get(request: GetRequest, opts?: FamilyCallOptions): Promise<GetReply>;
-  /** Retrieve metrics. */
+  /**
+   * Read the entry for one destination (and, if given, source) address,
+   * or dump every entry of the namespace.
+   */
   getDump(request?: Record<string, never>, opts?: FamilyCallOptions): FamilyDump<GetDumpReply>;
-  /** Delete metrics. */
+  /**
+   * Forget the entry for one destination (and, if given, source)
+   * address, or every entry of the namespace when no address is given.
+   */
   del(request: DelRequest, opts?: FamilyCallOptions): Promise<DecodedObject | undefined>;
 }
 
