@@ -10,7 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** The environment without the runner's NODE_TEST_CONTEXT, so the child reports in TAP. */
 function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, HOME: '/tmp' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: '/tmp' };
   delete env.NODE_TEST_CONTEXT;
   return env;
 }
