@@ -9,33 +9,28 @@ repo=$1
 out=$2
 cd "$repo" || exit 1
 
-step() { # name, command...: passes when the command exits 0
-	local name=$1
-	shift
-	local rc=0
-	"$@" >"$out/$name.log" 2>&1 || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		echo "PASS $name" >>"$out/steps"
-	else
-		echo "FAIL $name (exit $rc)" >>"$out/steps"
-	fi
-	return "$rc"
-}
-
-# name, pattern, command...: passes when the command exits 0 and prints a line matching the
-# extended regular expression.
+# name, pattern, command...: passes when the command exits 0 and, unless the pattern is empty,
+# prints a line matching that extended regular expression. No command may outlive the VM's
+# watchdog: each gets $limit seconds, then fails with exit 124.
+limit=600
 expect() {
 	local name=$1 pattern=$2
 	shift 2
-	local rc=0
-	"$@" >"$out/$name.log" 2>&1 || rc=$?
+	local rc=0 start=$EPOCHREALTIME took
+	timeout --kill-after=10 "$limit" "$@" >"$out/$name.log" 2>&1 </dev/null || rc=$?
+	took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }')
 	if [ "$rc" -ne 0 ]; then
-		echo "FAIL $name (exit $rc)" >>"$out/steps"
-	elif ! grep -Eq -- "$pattern" "$out/$name.log"; then
-		echo "FAIL $name (no line matches /$pattern/)" >>"$out/steps"
+		echo "FAIL $name (exit $rc, $took)" >>"$out/steps"
+	elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$out/$name.log"; then
+		echo "FAIL $name (no line matches /$pattern/, $took)" >>"$out/steps"
 	else
-		echo "PASS $name" >>"$out/steps"
+		echo "PASS $name ($took)" >>"$out/steps"
 	fi
+}
+step() { # name, command...: passes when the command exits 0
+	local name=$1
+	shift
+	expect "$name" '' "$@"
 }
 
 echo "guest-sh-start $(cut -d' ' -f1 /proc/uptime)" >>"$out/timing"
@@ -56,7 +51,7 @@ expect genl-ctrl-list '^Name: nlex$' bash -o pipefail -c 'genl ctrl list | grep 
 expect genl-ctrl-get-nlex 'name: example' genl ctrl get name nlex
 
 # The programs and their integration test, against the modules (TAP in nlex-test.tap).
-NLEX_TARGET=kernel step nlex-test \
+step nlex-test env NLEX_TARGET=kernel \
 	node --import tsx --test --test-reporter=tap --test-reporter-destination="$out/nlex-test.tap" \
 	test/examples/nlex.test.ts
 
