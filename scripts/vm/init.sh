@@ -23,6 +23,7 @@ fatal() {
 	poweroff -f
 }
 
+# shellcheck disable=SC1091 # written by run.sh
 . /vm.conf
 
 # Dependencies first: run.sh listed them in load order.
@@ -74,7 +75,7 @@ chroot /host /usr/bin/env -i \
 	/bin/bash "$REPO/scripts/vm/guest.sh" "$REPO" /tmp/vm-out
 echo "guest-sh-exit $?" >>/out/timing
 echo "init-uptime-end $(cut -d' ' -f1 /proc/uptime)" >>/out/timing
-echo done >/out/done
+echo finished >/out/done
 sync
 umount /host/tmp/vm-out /out 2>/dev/null
 echo "nlex-vm: done at $(cut -d' ' -f1 /proc/uptime)s"

@@ -158,7 +158,7 @@ boot() {
 		-device virtio-rng-pci \
 		>"$work/qemu-$accel.log" 2>&1 &
 	qpid=$!
-	local booted= t deadline_probe deadline_run
+	local booted='' t deadline_probe deadline_run
 	deadline_probe=$(awk -v s="$start" -v p="$probe" 'BEGIN { printf "%.3f", s + p }')
 	deadline_run=$(awk -v s="$start" -v p="$run_timeout" 'BEGIN { printf "%.3f", s + p }')
 	while kill -0 "$qpid" 2>/dev/null; do
