@@ -51,7 +51,8 @@ export type KernelInput = (bytes: Uint8Array, from: Peer) => void;
 export interface KernelPort {
   /**
    * nlmsg_notify / netlink_unicast from the kernel: multicast to `group` (if any) skipping
-   * `portId`, then unicast to `portId` (if not 0). A full receiver is overrun (ENOBUFS).
+   * `portId`, then unicast to `portId` (if not 0), which receives it addressed to the group
+   * as well, since both legs send one skb. A full receiver is overrun (ENOBUFS).
    * Returns 0 or -errno of the unicast (-ECONNREFUSED: no such port, -EAGAIN: overrun).
    */
   send(bytes: Uint8Array, to: { portId: number; group?: number }): number;
@@ -148,7 +149,8 @@ export class MemoryNetwork {
           this.overrun(dst);
           return -EAGAIN;
         }
-        this.enqueue(dst, copy, 0, 0);
+        // One skb for both legs: the unicast copy still carries the group (NETLINK_CB dst_group).
+        this.enqueue(dst, copy, 0, to.group ?? 0);
         return 0;
       },
       sendDump: (bytes, portId) => {
@@ -227,7 +229,7 @@ export class MemoryNetwork {
     const dst = t.ports.get(portId);
     if (!dst) return -ECONNREFUSED;
     if (dst.full) return -EAGAIN; // a user sender never overruns a peer: MSG_DONTWAIT fails instead
-    this.enqueue(dst, copy, s.portId, 0);
+    this.enqueue(dst, copy, s.portId, group);
     return bytes.byteLength;
   }
 

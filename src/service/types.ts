@@ -64,8 +64,9 @@ export interface Context {
   reply(spec: MessageSpec): void;
   /**
    * nlmsg_notify(): multicasts to `group` (a group number, or a Generic Netlink family's group
-   * name), and unicasts to the requester too when it set NLM_F_ECHO. The message carries the
-   * requester's port id and seq.
+   * name), and unicasts to the requester too when it set NLM_F_ECHO (skipping it in the
+   * multicast, so it gets one copy; that copy is addressed to the group, as the kernel's is).
+   * The message carries the requester's port id and seq.
    */
   notify(group: number | string, spec: MessageSpec): void;
   /** GENL_REQ_ATTR_CHECK: the attribute, or EINVAL with NLMSGERR_ATTR_MISS_TYPE (and `message`). */

@@ -289,32 +289,41 @@ test('a handler that throws something else answers EIO and names the failure', a
   assert.equal(failures.length, 1);
 });
 
-test('NLM_F_ECHO: the requester gets the notification once, listeners by multicast', async () => {
+test('NLM_F_ECHO: the requester gets the notification once, addressed to the group; listeners by multicast', async () => {
   await using kernel = fakeKernel();
   const family = demoFamily(kernel);
   const group = family.group('events');
   const listener = await kernel.socket(NETLINK_GENERIC);
   const heard = listener.subscribe(group);
   const sender = await kernel.socket(NETLINK_GENERIC);
-  const own = sender.subscribe(group);
+  // No membership: what arrives addressed to any group (nlmsg_notify's unicast leg is).
+  const echoes = sender.subscribe([]);
 
   const replies = await genlRequest(sender, family.id, CMD_SET, 1, (w) => w.u32(ATTR_VALUE, 7), { flags: NLM_F_ECHO });
-  assert.equal(replies.length, 1, 'the echo arrives as a reply to the request (same seq)');
-  assert.equal(genlHeader(replies[0]!).cmd, CMD_SET);
-  assert.equal(valueOf(replies[0]!), 7);
-  assert.equal(replies[0]!.portId, sender.portId, 'the notification names the requester');
+  assert.deepEqual(replies, [], 'the echo is not a reply: it is the notification');
+  const echo = (await echoes.next()).value;
+  assert.ok(echo && echo.kind === 'message');
+  assert.equal(genlHeader(echo).cmd, CMD_SET);
+  assert.equal(valueOf(echo), 7);
+  assert.equal(echo.portId, sender.portId, 'the notification names the requester');
   const m = (await heard.next()).value;
   assert.ok(m && m.kind === 'message');
   assert.equal(valueOf(m), 7);
 
-  // Without ECHO the requester hears it as a listener; with ECHO it was skipped by the multicast,
-  // so the first thing its subscription holds is this one.
+  // Without ECHO a non-member hears nothing; a member with ECHO gets one copy, not two.
   await genlRequest(sender, family.id, CMD_SET, 1, (w) => w.u32(ATTR_VALUE, 8));
-  const next = (await own.next()).value;
-  assert.ok(next && next.kind === 'message');
-  assert.equal(valueOf(next), 8);
-  await heard.return?.();
-  await own.return?.();
+  sender.join(group);
+  await genlRequest(sender, family.id, CMD_SET, 1, (w) => w.u32(ATTR_VALUE, 9), { flags: NLM_F_ECHO });
+  family.notify('events', { cmd: CMD_GET, write: (w) => w.u32(ATTR_VALUE, 100) });
+  const seen: number[] = [];
+  while (seen.at(-1) !== 100) {
+    const r = (await echoes.next()).value;
+    assert.ok(r && r.kind === 'message');
+    seen.push(valueOf(r)!);
+  }
+  assert.deepEqual(seen, [9, 100]);
+  await heard.return?.(undefined);
+  await echoes.return?.(undefined);
 });
 
 test('kernel.notify multicasts to members only; unicast to an unknown port is ECONNREFUSED', async () => {
