@@ -85,6 +85,9 @@ say "built nlex_genl.ko and nlex_classic.ko against $kver"
 # --- the initramfs ---------------------------------------------------------------------------
 root=$work/initramfs
 mkdir -p "$root/bin" "$root/modules/nlex"
+# The initramfs has no libc: a dynamic busybox (the "busybox" package) would only show as
+# "No working init found" on the console.
+if ldd /bin/busybox >/dev/null 2>&1; then die "/bin/busybox is dynamically linked: install busybox-static"; fi
 cp /bin/busybox "$root/bin/busybox"
 cp "$vm/init.sh" "$root/init"
 chmod 755 "$root/init"
