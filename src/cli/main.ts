@@ -2,6 +2,7 @@
 import { NetlinkError } from '../wire/index.js';
 import { UsageError, parseArgs, type OptionSpec } from './args.js';
 import { GENL_USAGE, genlCommand, type Io } from './genl.js';
+import { EXAMPLE_USAGE, exampleCommand } from './example.js';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'json', short: 'j' },
@@ -12,11 +13,14 @@ const OPTIONS: OptionSpec[] = [
 
 const USAGE = `nlkit: Netlink and Generic Netlink from the command line
 
-${GENL_USAGE}`;
+${GENL_USAGE}
+${EXAMPLE_USAGE}`;
 
 /** Runs one command line; resolves with the exit status (0 ok, 1 failed, 2 usage). */
 export async function main(argv: string[], io: Io, err: (text: string) => void): Promise<number> {
   try {
+    // The examples take options of their own.
+    if (argv[0] === 'example') return await exampleCommand(argv.slice(1), io);
     const args = parseArgs(argv, OPTIONS);
     if (args.options.has('help') || args.words.length === 0) {
       (args.options.has('help') ? io.out : err)(USAGE);
