@@ -50,7 +50,12 @@ expect module-nlex_classic-live '^nlex_classic .* Live ' grep '^nlex_classic ' /
 expect genl-ctrl-list '^Name: nlex$' bash -o pipefail -c 'genl ctrl list | grep "^Name: "'
 expect genl-ctrl-get-nlex 'name: example' genl ctrl get name nlex
 
-# The programs and their integration test, against the modules (TAP in nlex-test.tap).
+# The programs by hand, on modules nobody has written to yet: myvar starts at 0.
+expect nlex-resolve '^group example id [0-9]+$' node --import tsx examples/nlex/resolve.ts
+expect nlex-get-genl '^myvar=0$' node --import tsx examples/nlex/get.ts --variant genl
+expect nlex-get-classic '^myvar=0$' node --import tsx examples/nlex/get.ts --variant classic
+
+# Their integration test, against the modules (TAP in nlex-test.tap).
 step nlex-test env NLEX_TARGET=kernel \
 	node --import tsx --test --test-reporter=tap --test-reporter-destination="$out/nlex-test.tap" \
 	test/examples/nlex.test.ts

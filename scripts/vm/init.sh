@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the test VM's initramfs (busybox only): load the virtio and 9p modules of the guest
 # kernel, mount the results share and the host's root (read-only), load the nlex modules, bring
 # up lo, then run scripts/vm/guest.sh from the repo in a chroot of the host's root, with the

@@ -27,7 +27,19 @@ required=(
 	insmod-nlex_genl insmod-nlex_classic lo-up
 	module-nlex_genl-live module-nlex_classic-live
 	genl-ctrl-list genl-ctrl-get-nlex
+	nlex-resolve nlex-get-genl nlex-get-classic
 	nlex-test
+)
+# The tests of test/examples/nlex.test.ts that must have passed (not been skipped) in the guest:
+# together they are issue 4's "done means" for the modules.
+required_tests=(
+	'resolve prints the family id'
+	'genl: change 42 is acknowledged, a running event prints it, get reads it back'
+	'genl: change without a value fails'
+	'genl: with NLM_F_ECHO the sender gets the notification too'
+	'classic: change 42 is acknowledged, a running event prints it, get reads it back'
+	'classic: change without a value fails'
+	'classic: with NLM_F_ECHO the sender gets the notification too'
 )
 
 say() { echo "test:kernel: $*"; }
@@ -256,6 +268,10 @@ if [ -f "$tap" ]; then
 	fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n1)
 	[ "${pass:-0}" -gt 0 ] || failures+=("nlex-test ran no passing test")
 	[ "${fail:-1}" = 0 ] || failures+=("nlex-test: ${fail:-?} failed")
+	for t in "${required_tests[@]}"; do
+		grep -E '^ok [0-9]+ - ' "$tap" | grep -v '# SKIP' | grep -qF -- "$t" ||
+			failures+=("nlex-test: no passing test named '$t...'")
+	done
 else
 	failures+=("nlex-test wrote no TAP output")
 fi
