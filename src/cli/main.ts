@@ -4,6 +4,7 @@ import { UsageError, parseArgs, type OptionSpec } from './args.js';
 import { GENL_USAGE, genlCommand, type Io } from './genl.js';
 import { GEN_OPTIONS, GEN_USAGE, genCommand } from './gen.js';
 import { SPEC_OPTIONS, SPEC_USAGE, specCommand } from './spec.js';
+import { EXAMPLE_USAGE, exampleCommand } from './example.js';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'json', short: 'j' },
@@ -16,7 +17,8 @@ const USAGE = `nlkit: Netlink and Generic Netlink from the command line
 
 ${GENL_USAGE}
 ${SPEC_USAGE}
-${GEN_USAGE}`;
+${GEN_USAGE}
+${EXAMPLE_USAGE}`;
 
 /** Commands whose options differ from the others' (`--json` takes a value, `-o` a format or file). */
 const COMMAND_OPTIONS: Record<string, OptionSpec[]> = { spec: SPEC_OPTIONS, gen: GEN_OPTIONS };
@@ -24,6 +26,8 @@ const COMMAND_OPTIONS: Record<string, OptionSpec[]> = { spec: SPEC_OPTIONS, gen:
 /** Runs one command line; resolves with the exit status (0 ok, 1 failed, 2 usage). */
 export async function main(argv: string[], io: Io, err: (text: string) => void): Promise<number> {
   try {
+    // The examples take options of their own.
+    if (argv[0] === 'example') return await exampleCommand(argv.slice(1), io);
     const args = parseArgs(argv, COMMAND_OPTIONS[argv[0] ?? ''] ?? OPTIONS);
     if (args.options.has('help') || args.words.length === 0) {
       (args.options.has('help') ? io.out : err)(USAGE);

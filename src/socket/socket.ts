@@ -28,7 +28,7 @@ import {
 } from '../wire/index.js';
 import { DumpCall, RequestCall, type Call } from './calls.js';
 import { SocketClosedError, systemError, timeoutError } from './errors.js';
-import { META_GROUP, META_GROUPS, META_LENGTH, META_NSID, META_OFFSET, META_PORTID, META_STRIDE, native, type NativeHandle } from './native.js';
+import { META_GROUP, META_GROUPS, META_LENGTH, META_NSID, META_OFFSET, META_PORTID, META_STRIDE, native, type NativeBinding, type NativeHandle } from './native.js';
 import { netnsPath } from './netns.js';
 import { AsyncQueue } from './queue.js';
 import type { CallOptions, Datagram, DumpOptions, NetlinkOverrun, Outgoing, RequestOptions, SocketStats, SubscribeOptions } from './types.js';
@@ -120,7 +120,14 @@ export class NetlinkSocket implements AsyncDisposable {
   private reading = false;
   private refed = false;
 
-  private constructor(handle: NativeHandle, protocol: number, portId: number, netns: string | undefined, opts: OpenOptions) {
+  private constructor(
+    private readonly binding: NativeBinding,
+    handle: NativeHandle,
+    protocol: number,
+    portId: number,
+    netns: string | undefined,
+    opts: OpenOptions,
+  ) {
     this.handle = handle;
     this.protocol = protocol;
     this.portId = portId;
@@ -132,10 +139,17 @@ export class NetlinkSocket implements AsyncDisposable {
 
   /** Opens and binds a socket of `protocol` (NETLINK_ROUTE, NETLINK_GENERIC, ...). */
   static async open(protocol: number, opts: OpenOptions = {}): Promise<NetlinkSocket> {
+    return NetlinkSocket.openOn(native(), protocol, opts);
+  }
+
+  /**
+   * @internal Opens a socket over another implementation of the addon's contract (nlkit/testing's
+   * in-memory network). Not part of the public API.
+   */
+  static async openOn(n: NativeBinding, protocol: number, opts: OpenOptions = {}): Promise<NetlinkSocket> {
     if (!Number.isInteger(protocol) || protocol < 0 || protocol > 31) {
       throw new RangeError(`netlink protocol must be an integer from 0 to 31, got ${protocol}`);
     }
-    const n = native();
     const nsFile = opts.netns === undefined ? null : netnsPath(opts.netns);
     const h = n.open(protocol, nsFile);
     if (typeof h === 'number') {
@@ -143,21 +157,21 @@ export class NetlinkSocket implements AsyncDisposable {
       throw systemError(h, 'socket', `AF_NETLINK protocol ${protocol}${nsFile ? ` in ${nsFile}` : ''}`);
     }
     try {
-      setBuffer(h, SO_RCVBUFFORCE, SO_RCVBUF, opts.rcvbuf ?? 1024 * 1024, opts.rcvbuf !== undefined);
-      if (opts.sndbuf !== undefined) setBuffer(h, SO_SNDBUFFORCE, SO_SNDBUF, opts.sndbuf, true);
+      setBuffer(n, h, SO_RCVBUFFORCE, SO_RCVBUF, opts.rcvbuf ?? 1024 * 1024, opts.rcvbuf !== undefined);
+      if (opts.sndbuf !== undefined) setBuffer(n, h, SO_SNDBUFFORCE, SO_SNDBUF, opts.sndbuf, true);
       const portId = opts.portId ?? 0;
       const rc = n.bind(h, portId, 0);
       if (rc < 0) throw systemError(rc, 'bind', portId ? `port id ${portId}` : undefined);
       const name = n.getsockname(h);
       if (typeof name === 'number') throw systemError(name, 'getsockname');
       // Optional features: an older kernel without one still gives a working socket.
-      setOptional(h, NETLINK_EXT_ACK, opts.extendedAck ?? true);
-      setOptional(h, NETLINK_CAP_ACK, opts.capAck ?? true);
-      setOptional(h, NETLINK_GET_STRICT_CHK, opts.strictCheck ?? true);
-      setOptional(h, NETLINK_PKTINFO, true);
-      if (opts.listenAllNsid) setRequired(h, NETLINK_LISTEN_ALL_NSID, 'NETLINK_LISTEN_ALL_NSID');
-      if (opts.noEnobufs) setRequired(h, NETLINK_NO_ENOBUFS, 'NETLINK_NO_ENOBUFS');
-      const sock = new NetlinkSocket(h, protocol, name[0] >>> 0, opts.netns, opts);
+      setOptional(n, h, NETLINK_EXT_ACK, opts.extendedAck ?? true);
+      setOptional(n, h, NETLINK_CAP_ACK, opts.capAck ?? true);
+      setOptional(n, h, NETLINK_GET_STRICT_CHK, opts.strictCheck ?? true);
+      setOptional(n, h, NETLINK_PKTINFO, true);
+      if (opts.listenAllNsid) setRequired(n, h, NETLINK_LISTEN_ALL_NSID, 'NETLINK_LISTEN_ALL_NSID');
+      if (opts.noEnobufs) setRequired(n, h, NETLINK_NO_ENOBUFS, 'NETLINK_NO_ENOBUFS');
+      const sock = new NetlinkSocket(n, h, protocol, name[0] >>> 0, opts.netns, opts);
       for (const g of opts.groups ?? []) sock.join(g);
       return sock;
     } catch (err) {
@@ -294,17 +308,17 @@ export class NetlinkSocket implements AsyncDisposable {
     if (demand !== this.reading) {
       this.reading = demand;
       if (demand) {
-        const rc = native().start(h, this.onBatch, MAX_BATCH_BYTES);
+        const rc = this.binding.start(h, this.onBatch, MAX_BATCH_BYTES);
         if (rc < 0) this.failAll(systemError(rc, 'uv_poll_start'));
       } else {
-        native().pause(h);
+        this.binding.pause(h);
       }
     }
     // Only calls and waiting consumers keep the process alive; an idle listener does not.
     const ref = this.reading && (this.calls.size > 0 || this.waiting > 0);
     if (ref !== this.refed) {
       this.refed = ref;
-      native().ref(h, ref);
+      this.binding.ref(h, ref);
     }
   }
 
@@ -347,7 +361,7 @@ export class NetlinkSocket implements AsyncDisposable {
   }
 
   private transmit(bytes: Uint8Array, peer: number, label: string): void {
-    const rc = native().send(this.live(label), bytes, 0, bytes.byteLength, peer, 0);
+    const rc = this.binding.send(this.live(label), bytes, 0, bytes.byteLength, peer, 0);
     if (rc < 0) throw systemError(rc, 'sendmsg', label);
   }
 
@@ -532,7 +546,7 @@ export class NetlinkSocket implements AsyncDisposable {
     checkGroup(group);
     const n = this.groupRefs.get(group) ?? 0;
     if (n === 0) {
-      const rc = native().setsockopt(this.live('join'), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group);
+      const rc = this.binding.setsockopt(this.live('join'), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group);
       if (rc < 0) throw systemError(rc, 'setsockopt', `NETLINK_ADD_MEMBERSHIP group ${group}`);
     }
     this.groupRefs.set(group, n + 1);
@@ -545,7 +559,7 @@ export class NetlinkSocket implements AsyncDisposable {
     if (n <= 1) {
       this.groupRefs.delete(group);
       if (this.handle) {
-        const rc = native().setsockopt(this.handle, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group);
+        const rc = this.binding.setsockopt(this.handle, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group);
         if (rc < 0) throw systemError(rc, 'setsockopt', `NETLINK_DROP_MEMBERSHIP group ${group}`);
       }
     } else this.groupRefs.set(group, n - 1);
@@ -553,7 +567,7 @@ export class NetlinkSocket implements AsyncDisposable {
 
   /** The groups this socket belongs to, as the kernel reports them (NETLINK_LIST_MEMBERSHIPS). */
   memberships(): number[] {
-    const r = native().listMemberships(this.live('memberships'));
+    const r = this.binding.listMemberships(this.live('memberships'));
     if (typeof r === 'number') throw systemError(r, 'getsockopt', 'NETLINK_LIST_MEMBERSHIPS');
     return r;
   }
@@ -639,7 +653,7 @@ export class NetlinkSocket implements AsyncDisposable {
 
   /** Sends bytes as they are to a port id and/or group mask (sockaddr_nl). Throws on EAGAIN and other errors. */
   send(bytes: Uint8Array, to: { portId?: number; groups?: number } = {}): void {
-    const rc = native().send(this.live('send'), bytes, 0, bytes.byteLength, to.portId ?? 0, to.groups ?? 0);
+    const rc = this.binding.send(this.live('send'), bytes, 0, bytes.byteLength, to.portId ?? 0, to.groups ?? 0);
     // netlink_sendmsg broadcasts to the groups, then unicasts to nl_pid; with nl_pid 0 on a
     // protocol that has no kernel socket (NETLINK_USERSOCK) that second leg is refused although
     // the multicast went out.
@@ -683,13 +697,13 @@ export class NetlinkSocket implements AsyncDisposable {
 
   /** setsockopt for an int option (SOL_NETLINK or SOL_SOCKET). */
   setOption(level: number, name: number, value: number): void {
-    const rc = native().setsockopt(this.live('setOption'), level, name, value);
+    const rc = this.binding.setsockopt(this.live('setOption'), level, name, value);
     if (rc < 0) throw systemError(rc, 'setsockopt', `level ${level} option ${name}`);
   }
 
   /** getsockopt for an int option. */
   getOption(level: number, name: number): number {
-    const r = native().getsockopt(this.live('getOption'), level, name);
+    const r = this.binding.getsockopt(this.live('getOption'), level, name);
     if (typeof r === 'number') throw systemError(r, 'getsockopt', `level ${level} option ${name}`);
     return r.value;
   }
@@ -704,7 +718,7 @@ export class NetlinkSocket implements AsyncDisposable {
     const h = this.handle;
     if (!h) return;
     this.handle = undefined;
-    native().close(h);
+    this.binding.close(h);
     this.failAll(new SocketClosedError('call'));
     this.calls.clear();
     // With the handle gone, a queued request's start() rejects it with ERR_SOCKET_CLOSED.
@@ -791,20 +805,19 @@ function checkGroup(group: number): void {
   if (!Number.isInteger(group) || group < 1 || group > 0xffffffff) throw new RangeError(`multicast group must be an integer from 1 to 2^32-1, got ${group}`);
 }
 
-function setBuffer(h: NativeHandle, force: number, plain: number, size: number, explicit: boolean): void {
-  const n = native();
+function setBuffer(n: NativeBinding, h: NativeHandle, force: number, plain: number, size: number, explicit: boolean): void {
   let rc = n.setsockopt(h, SOL_SOCKET, force, size);
   if (rc === -EPERM) rc = n.setsockopt(h, SOL_SOCKET, plain, size);
   if (rc < 0 && explicit) throw systemError(rc, 'setsockopt', `buffer size ${size}`);
 }
 
-function setOptional(h: NativeHandle, opt: number, on: boolean): void {
-  const rc = native().setsockopt(h, SOL_NETLINK, opt, on ? 1 : 0);
+function setOptional(n: NativeBinding, h: NativeHandle, opt: number, on: boolean): void {
+  const rc = n.setsockopt(h, SOL_NETLINK, opt, on ? 1 : 0);
   if (rc < 0 && rc !== -ENOPROTOOPT) throw systemError(rc, 'setsockopt', `SOL_NETLINK option ${opt}`);
 }
 
-function setRequired(h: NativeHandle, opt: number, name: string): void {
-  const rc = native().setsockopt(h, SOL_NETLINK, opt, 1);
+function setRequired(n: NativeBinding, h: NativeHandle, opt: number, name: string): void {
+  const rc = n.setsockopt(h, SOL_NETLINK, opt, 1);
   if (rc < 0) throw systemError(rc, 'setsockopt', name);
 }
 
