@@ -4,14 +4,15 @@
 // attribute set) is compiled once, when the family is compiled, into JavaScript source: a loop
 // with a `switch` on the attribute type whose cases read the value straight from the DataView
 // into a local, and one object literal at the end, so V8 sees straight-line code, monomorphic
-// reads and objects of one shape per set. Enum tables, flag decoders and struct readers are
+// reads and objects of few shapes. Enum tables, flag decoders and struct readers are
 // emitted beside them; sub-message selectors are resolved by scope analysis at compile time and
 // passed as parameters. The source is built from the normalized spec only (names are emitted as
 // JSON string literals), and evaluated once with `new Function`.
 //
 // Value conventions the generated code follows (DESIGN.md's table, plus what it leaves open):
-// - every decoded nest/message object carries every attribute of its set as a property, undefined
-//   when absent, and `$unknown` (undefined, or the attributes the spec does not list);
+// - a decoded nest/message object has the fixed header's fields and the attributes present, in
+//   spec order (so objects of one kind share a hidden class), and `$unknown` only when the
+//   message held attributes the spec does not list;
 // - a struct longer than the spec says keeps its extra bytes as a Uint8Array under `$trailing`
 //   (added only then); a shorter one has only its complete members;
 // - a sub-message whose selector value has no format, or has none at all, stays raw bytes;

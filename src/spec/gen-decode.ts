@@ -305,6 +305,7 @@ function buildRecord(ctx: GenContext, r: RecordRef, name: string): string {
   } else {
     lines.push('let p = s;');
   }
+  const headerFields = fields.length;
   const live = set.attributes.filter((a) => a.type !== 'pad' && a.type !== 'unused');
   live.forEach((a, i) => claim(a.name, `a${i}`));
   const sel: Selector = (s) => locals.get(s) ?? ctx.selectorParam(s);
@@ -349,7 +350,12 @@ function buildRecord(ctx: GenContext, r: RecordRef, name: string): string {
     p += (l + 3) & ~3;
   }`);
   lines.push(...after);
-  fields.push('$unknown: unk');
-  lines.push(`return { ${fields.join(', ')} };`);
+  // Only the attributes present become properties: a route carries a handful of its set's forty
+  // attributes, and allocating every slot as undefined cost as much as decoding the rest. Objects
+  // of one kind (routes of one shape) still share a hidden class, since keys are added in spec order.
+  lines.push(`const o = { ${fields.slice(0, headerFields).join(', ')} };`);
+  live.forEach((a, i) => lines.push(`if (a${i} !== undefined) o[${ctx.key(a.name)}] = a${i};`));
+  lines.push('if (unk !== undefined) o.$unknown = unk;');
+  lines.push('return o;');
   return `function ${name}(v, u8, s, e${params}) {\n  ${lines.join('\n  ')}\n}`;
 }
