@@ -526,7 +526,7 @@ describe('native addon', () => {
         resolve();
       }, 4000);
     }), 5000, 'the first batch');
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
     assert.equal(calls, 1, 'a batch arrived while paused');
     // The first batch, plus at most the two ring slots the worker may have filled before it saw
     // the pause (4 datagrams each), left the kernel's queue; the rest waits there.
