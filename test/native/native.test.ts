@@ -177,6 +177,17 @@ function within<T>(p: Promise<T>, ms: number, what: string | (() => string)): Pr
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/** Runs full garbage collections, giving finalizers and libuv close callbacks turns in between. */
+async function collectGarbage(): Promise<void> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  for (let i = 0; i < 5; i++) {
+    await tick();
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** A datagram of `size` bytes (at least 4) that starts with the little-endian number `i`. */
 function numbered(i: number, size: number): Buffer {
   const b = Buffer.alloc(size, i & 0xff);
@@ -457,8 +468,6 @@ describe('native addon', () => {
   });
 
   test('paused and idle handles are garbage-collected and their descriptors closed; a started one is kept', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
     const openRaw = () => {
       const h = nat.open(NETLINK_USERSOCK, nsPath);
       assert.notEqual(typeof h, 'number');
@@ -486,11 +495,7 @@ describe('native addon', () => {
     const startedRef = new WeakRef(started);
     started = undefined;
 
-    for (let i = 0; i < 5; i++) {
-      await tick();
-      gc();
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await collectGarbage();
     assert.equal(pausedRef.deref(), undefined, 'the paused handle was not collected');
     assert.notEqual(linkOf(pausedFd), pausedLink, 'the collected handle left its descriptor open');
     assert.equal(idleRef.deref(), undefined, 'the idle handle was not collected');
@@ -618,8 +623,6 @@ describe('native addon', () => {
   });
 
   test('streaming: a handle paused midway and dropped is collected, and its descriptor closed', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
     const tx = bound(NETLINK_USERSOCK, 9601);
     let rx: NativeHandle | undefined = nat.open(NETLINK_USERSOCK, nsPath) as NativeHandle;
     assert.equal(nat.bind(rx, 9600, 0), 0);
@@ -635,11 +638,7 @@ describe('native addon', () => {
       }, 2000);
     }), 5000, 'the first batch');
     rx = undefined;
-    for (let i = 0; i < 5; i++) {
-      await tick();
-      gc();
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await collectGarbage();
     assert.equal(ref.deref(), undefined, 'the paused handle was not collected');
     assert.notEqual(linkOf(fd), link, 'the collected handle left its descriptor open');
   });
