@@ -1,5 +1,6 @@
 /*
- * nlkit native addon: AF_NETLINK sockets for Node.js over N-API and a libuv poll handle.
+ * nlkit native addon: AF_NETLINK sockets for Node.js over N-API, a libuv poll handle and, while a
+ * large stream is read, the libuv thread pool.
  * The JS-facing contract is src/socket/native.ts. OS failures are returned as -errno numbers;
  * only wrong argument types (and out-of-range send bounds) throw.
  */
@@ -625,7 +626,7 @@ static void read_done(uv_work_t *w, int status);
 
 /* Brings the libuv handles in line with the state: the poll runs only while JS wants data and
  * nothing is streaming or waiting in the ring; the async handle keeps the loop alive only while a
- * batch JS wants waits for it. Loop thread, with the worker not running (or under mu). */
+ * batch JS wants waits for it. Loop thread. Returns uv_poll_start's error, if any. */
 static int sync_handles(napi_env env, nlk_handle *h) {
   int r = 0;
   if (!h->poll_init || h->closing) return 0;
