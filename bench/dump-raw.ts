@@ -1,6 +1,10 @@
 // A 100,000-route dump received and framed (no attribute decoding) by nlkit, against the C loop
 // in bench/c/dump.c over the same namespace in the same run. Prints medians and the ratio.
 // Usage: npm run bench [-- ROUTES ROUNDS]
+// During a dump nlkit reads ahead on a thread-pool thread while JS frames the previous batch, so
+// it gains from a second free core and the C loop does not; on a shared machine other processes
+// take cores from both sides unevenly, and `chrt -f 10 npm run bench` (root) keeps them away
+// for the run.
 import { NETLINK_ROUTE, NetlinkSocket } from '../src/index.js';
 import { buildC, deleteNamespace, median, routeNamespace, runC } from './setup.js';
 

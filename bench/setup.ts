@@ -1,6 +1,6 @@
 // Shared bench fixtures: a private namespace holding a large routing table, and the C reference.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,11 @@ export function routeNamespace(routes: number): string {
   const file = path.join(here, 'c', 'out', `${ns}.batch`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${lines.join('\n')}\n`);
-  execFileSync('ip', ['-n', ns, '-batch', file]);
+  try {
+    execFileSync('ip', ['-n', ns, '-batch', file]);
+  } finally {
+    rmSync(file, { force: true });
+  }
   return ns;
 }
 

@@ -1,5 +1,6 @@
 /*
- * nlkit native addon: AF_NETLINK sockets for Node.js over N-API and a libuv poll handle.
+ * nlkit native addon: AF_NETLINK sockets for Node.js over N-API, a libuv poll handle and, while a
+ * large stream is read, the libuv thread pool.
  * The JS-facing contract is src/socket/native.ts. OS failures are returned as -errno numbers;
  * only wrong argument types (and out-of-range send bounds) throw.
  */
@@ -27,30 +28,64 @@
 #endif
 
 #define META_STRIDE 6
-#define MAX_RECORDS 1024           /* datagrams (records) per wakeup, for event-loop fairness */
+#define MAX_RECORDS 1024           /* datagrams (records) per batch, for event-loop fairness */
 #define SCRATCH_INITIAL (64 * 1024)
 #define SCRATCH_MIN_FREE (32 * 1024)
 #define CONTROL_SIZE 256
 #define MAX_BATCH_LIMIT ((size_t)1 << 30)
+#define RING 2                     /* batches read ahead at most, besides the one JS works on */
 
+/* One batch of datagrams as read: the bytes, their records, and whether reading stopped at a
+ * limit (so that more is probably waiting). */
+typedef struct nlk_batch {
+  uint8_t *data;
+  size_t cap;
+  int32_t *meta;      /* (MAX_RECORDS + 2) records */
+  size_t used;
+  size_t count;
+  bool more;
+} nlk_batch;
+
+/*
+ * Reading has two modes. Idle (requests, subscriptions): a uv_poll handle wakes the loop thread,
+ * which reads what is ready and hands it to JS. Streaming (a batch stopped at its limit, as in
+ * every large dump): a worker on the libuv thread pool reads the following batches into a ring
+ * while JS works on the previous one. A dump's next datagrams are built by the kernel only inside
+ * recvmsg, so this lets the kernel's work and JS's run at the same time instead of in turn.
+ * The worker reads only while JS wants data (pause() stops it after its current batch, so the
+ * kernel's receive queue fills and paces the sender) and only while a ring slot is free; it
+ * leaves streaming mode when a read finds the queue empty, and the poll takes over again.
+ * Ownership: ring slots [head, head + nready) belong to the loop thread, the next one to the
+ * worker while it runs; the fields marked "mu" are shared and read or written under the mutex.
+ */
 typedef struct nlk_handle {
   int fd;             /* -1 once close() was called */
-  int close_fd;       /* the descriptor still to close in the uv close callback, or -1 */
+  int close_fd;       /* the descriptor still to close once nothing uses it, or -1 */
   napi_env env;
   uv_poll_t poll;
+  uv_async_t async;   /* the worker's "a batch is ready" */
   bool poll_init;     /* uv_poll_init succeeded (uv_close needed) */
-  bool uv_live;       /* the poll handle is initialised and its close callback has not run */
-  bool polling;       /* start() without a later pause()/close() */
+  bool async_init;    /* uv_async_init succeeded (uv_close needed) */
+  int uv_live;        /* initialised libuv handles whose close callback has not run */
+  bool polling;       /* start() without a later pause()/close(): JS wants data */
+  bool poll_active;   /* uv_poll_start is in effect */
   bool closing;       /* close() was called (or the finalizer ran) */
   bool wrapped;       /* the JS object still exists (its finalizer has not run) */
   bool ref_wanted;    /* desired uv_ref state */
+  bool work_busy;     /* the worker is queued or running (loop thread only) */
   napi_ref self;      /* weak ref to the JS object, strong while polling (from napi_wrap) */
   napi_ref cb;
   napi_async_context ctx;
   size_t max_batch;
-  uint8_t *scratch;
-  size_t scratch_cap;
-  int32_t *meta;
+  uv_work_t work;
+  int work_fd;        /* the descriptor for the worker (fd may become -1 meanwhile) */
+  uv_mutex_t mu;
+  size_t head, nready; /* mu */
+  bool streaming;     /* mu: the last batch read stopped at a limit */
+  bool want;          /* mu: polling, for the worker */
+  bool stop;          /* mu: closing, for the worker */
+  size_t limit;       /* mu: max_batch, for the worker */
+  nlk_batch ring[RING];
 } nlk_handle;
 
 static const napi_type_tag HANDLE_TAG = {0x6e6c6b6974686e64ULL, 0x9a3c5e7f1b2d4c6aULL};
@@ -132,26 +167,45 @@ static struct sockaddr_nl make_addr(uint32_t port_id, uint32_t groups) {
 /* ---- lifetime ---------------------------------------------------------------------------- */
 
 static void maybe_free(nlk_handle *h) {
-  if (h->wrapped || h->uv_live) return;
-  free(h->scratch);
-  free(h->meta);
+  if (h->wrapped || h->uv_live > 0 || h->work_busy) return;
+  for (int i = 0; i < RING; i++) {
+    free(h->ring[i].data);
+    free(h->ring[i].meta);
+  }
+  uv_mutex_destroy(&h->mu);
   free(h);
 }
 
-static void on_uv_close(uv_handle_t *p) {
-  nlk_handle *h = p->data;
+/* The descriptor is closed once neither a libuv handle nor the worker can still use it. */
+static void finish_close(nlk_handle *h) {
+  if (h->uv_live > 0 || h->work_busy) return;
   if (h->close_fd >= 0) {
     close(h->close_fd);
     h->close_fd = -1;
   }
-  h->uv_live = false;
   maybe_free(h);
+}
+
+static void on_uv_close(uv_handle_t *p) {
+  nlk_handle *h = p->data;
+  h->uv_live--;
+  finish_close(h);
+}
+
+static void set_want(nlk_handle *h, bool want) {
+  uv_mutex_lock(&h->mu);
+  h->want = want;
+  uv_mutex_unlock(&h->mu);
 }
 
 static void stop_polling(napi_env env, nlk_handle *h) {
   if (!h->polling) return;
   h->polling = false;
-  if (h->poll_init) uv_poll_stop(&h->poll);
+  set_want(h, false);
+  if (h->poll_active) {
+    uv_poll_stop(&h->poll);
+    h->poll_active = false;
+  }
   if (h->self && h->wrapped) napi_reference_unref(env, h->self, NULL);
 }
 
@@ -160,6 +214,9 @@ static void do_close(napi_env env, nlk_handle *h) {
   if (h->closing) return;
   stop_polling(env, h);
   h->closing = true;
+  uv_mutex_lock(&h->mu);
+  h->stop = true;
+  uv_mutex_unlock(&h->mu);
   int fd = h->fd;
   h->fd = -1;
   if (h->cb) {
@@ -170,9 +227,10 @@ static void do_close(napi_env env, nlk_handle *h) {
     napi_async_destroy(env, h->ctx);
     h->ctx = NULL;
   }
-  if (h->poll_init) {
+  if (h->poll_init || h->async_init) {
     h->close_fd = fd;
-    uv_close((uv_handle_t *)&h->poll, on_uv_close);
+    if (h->poll_init) uv_close((uv_handle_t *)&h->poll, on_uv_close);
+    if (h->async_init) uv_close((uv_handle_t *)&h->async, on_uv_close);
   } else if (fd >= 0) {
     close(fd);
   }
@@ -261,12 +319,18 @@ static napi_value nl_open(napi_env env, napi_callback_info info) {
   h->wrapped = true;
   h->ref_wanted = true;
   h->max_batch = 256 * 1024;
+  if (uv_mutex_init(&h->mu) != 0) {
+    close(fd);
+    free(h);
+    return neg_errno(env, ENOMEM);
+  }
 
   napi_value obj;
   if (napi_create_object(env, &obj) != napi_ok ||
       napi_type_tag_object(env, obj, &HANDLE_TAG) != napi_ok ||
       napi_wrap(env, obj, h, finalize, NULL, &h->self) != napi_ok) {
     close(fd);
+    uv_mutex_destroy(&h->mu);
     free(h);
     return NULL; /* an exception is pending */
   }
@@ -432,42 +496,42 @@ static napi_value nl_send(napi_env env, napi_callback_info info) {
 
 /* ---- the read loop ------------------------------------------------------------------------- */
 
-static void add_record(nlk_handle *h, size_t *count, int32_t off, int32_t len, uint32_t pid,
-                       uint32_t groups, uint32_t group, int32_t nsid) {
-  int32_t *m = h->meta + *count * META_STRIDE;
+static void add_record(nlk_batch *b, int32_t off, int32_t len, uint32_t pid, uint32_t groups,
+                       uint32_t group, int32_t nsid) {
+  int32_t *m = b->meta + b->count * META_STRIDE;
   m[0] = off;
   m[1] = len;
   m[2] = (int32_t)pid;
   m[3] = (int32_t)groups;
   m[4] = (int32_t)group;
   m[5] = nsid;
-  (*count)++;
+  b->count++;
 }
 
-static void add_error(nlk_handle *h, size_t *count, int neg) {
-  add_record(h, count, 0, neg, 0, 0, 0, -1);
+static void add_error(nlk_batch *b, int neg) {
+  add_record(b, 0, neg, 0, 0, 0, -1);
 }
 
-/* Grows the scratch buffer so that at least `need` bytes are free after `used` (doubling). */
-static bool grow_scratch(nlk_handle *h, size_t used, size_t need) {
-  if (h->scratch_cap - used >= need) return true;
-  size_t cap = h->scratch_cap ? h->scratch_cap : SCRATCH_INITIAL;
-  while (cap - used < need) {
+/* Grows the batch buffer so that at least `need` bytes are free after `used` (doubling). */
+static bool grow(nlk_batch *b, size_t need) {
+  if (b->cap - b->used >= need) return true;
+  size_t cap = b->cap ? b->cap : SCRATCH_INITIAL;
+  while (cap - b->used < need) {
     if (cap > SIZE_MAX / 2) return false;
     cap *= 2;
   }
-  uint8_t *p = realloc(h->scratch, cap);
+  uint8_t *p = realloc(b->data, cap);
   if (!p) return false;
-  h->scratch = p;
-  h->scratch_cap = cap;
+  b->data = p;
+  b->cap = cap;
   return true;
 }
 
 /* Discards the datagram at the head of the queue. A pending socket error (sk_err, e.g. an
  * overrun that happened after the peek) makes recv fail without dequeuing: remember it and retry. */
-static void consume(nlk_handle *h, int *pending_err) {
+static void consume(int fd, int *pending_err) {
   for (int tries = 0; tries < 8; tries++) {
-    ssize_t r = recv(h->fd, NULL, 0, MSG_DONTWAIT | MSG_TRUNC);
+    ssize_t r = recv(fd, NULL, 0, MSG_DONTWAIT | MSG_TRUNC);
     if (r >= 0) return;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -475,24 +539,29 @@ static void consume(nlk_handle *h, int *pending_err) {
   }
 }
 
-/* Reads ready datagrams into h->scratch / h->meta. */
-static void drain(nlk_handle *h, size_t *used_io, size_t *count_io) {
-  size_t used = *used_io, count = *count_io;
+/* Appends the ready datagrams of fd to b until EAGAIN or a limit, and sets b->more when it stopped
+ * at a limit. Pure C (no N-API, no handle fields): it runs on the loop thread and on the worker. */
+static void drain(nlk_batch *b, int fd, size_t limit) {
   int consecutive_errors = 0;
+  b->more = false;
   /* Each iteration adds at most two records (a datagram and an error found while consuming it),
-   * so h->meta holds MAX_RECORDS + 2. */
-  while (count < MAX_RECORDS && used < h->max_batch) {
-    if (!grow_scratch(h, used, SCRATCH_MIN_FREE)) {
-      add_error(h, &count, -ENOMEM);
-      break;
+   * so b->meta holds MAX_RECORDS + 2. */
+  for (;;) {
+    if (b->count >= MAX_RECORDS || b->used >= limit) {
+      b->more = true;
+      return;
     }
-    size_t room = h->scratch_cap - used;
+    if (!grow(b, SCRATCH_MIN_FREE)) {
+      add_error(b, -ENOMEM);
+      return;
+    }
+    size_t room = b->cap - b->used;
     struct sockaddr_nl sa;
     union {
       char buf[CONTROL_SIZE];
       struct cmsghdr align;
     } control;
-    struct iovec iov = {.iov_base = h->scratch + used, .iov_len = room};
+    struct iovec iov = {.iov_base = b->data + b->used, .iov_len = room};
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
     memset(&sa, 0, sizeof sa);
@@ -503,25 +572,25 @@ static void drain(nlk_handle *h, size_t *used_io, size_t *count_io) {
     msg.msg_control = control.buf;
     msg.msg_controllen = sizeof control.buf;
 
-    ssize_t n = recvmsg(h->fd, &msg, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+    ssize_t n = recvmsg(fd, &msg, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
     if (n < 0) {
       int e = errno;
       if (e == EINTR) continue;
-      if (e == EAGAIN || e == EWOULDBLOCK) break;
+      if (e == EAGAIN || e == EWOULDBLOCK) return;
       /* ENOBUFS (receive queue overrun) and other socket errors are reported once by the
        * kernel; the next recvmsg works again. Two in a row means something is really wrong. */
-      add_error(h, &count, -e);
-      if (++consecutive_errors >= 2) break;
+      add_error(b, -e);
+      if (++consecutive_errors >= 2) return;
       continue;
     }
     consecutive_errors = 0;
     if ((size_t)n > room) {
       /* Truncated peek: make room for the whole datagram and peek again. */
-      if (n > INT32_MAX || !grow_scratch(h, used, (size_t)n)) {
+      if (n > INT32_MAX || !grow(b, (size_t)n)) {
         int pending = 0;
-        consume(h, &pending);
-        add_error(h, &count, -ENOMEM);
-        if (pending) add_error(h, &count, -pending);
+        consume(fd, &pending);
+        add_error(b, -ENOMEM);
+        if (pending) add_error(b, -pending);
       }
       continue;
     }
@@ -544,32 +613,93 @@ static void drain(nlk_handle *h, size_t *used_io, size_t *count_io) {
      * credentials); if it ever did, the fields that did not fit stay at their defaults. */
 
     int pending = 0;
-    consume(h, &pending); /* the peek already copied the data and the cmsgs */
-    add_record(h, &count, (int32_t)used, (int32_t)n, sa.nl_pid, sa.nl_groups, group, nsid);
-    used += (size_t)n;
-    if (pending) add_error(h, &count, -pending);
+    consume(fd, &pending); /* the peek already copied the data and the cmsgs */
+    add_record(b, (int32_t)b->used, (int32_t)n, sa.nl_pid, sa.nl_groups, group, nsid);
+    b->used += (size_t)n;
+    if (pending) add_error(b, -pending);
   }
-  *used_io = used;
-  *count_io = count;
 }
 
-static void deliver(nlk_handle *h, size_t used, size_t count) {
-  napi_env env = h->env;
-  napi_value buf, ab, meta, argv[3], cb, recv, result;
+static void on_poll(uv_poll_t *p, int status, int events);
+static void read_work(uv_work_t *w);
+static void read_done(uv_work_t *w, int status);
+
+/* Brings the libuv handles in line with the state: the poll runs only while JS wants data and
+ * nothing is streaming or waiting in the ring; the async handle keeps the loop alive only while a
+ * batch JS wants waits for it. Loop thread. Returns uv_poll_start's error, if any. */
+static int sync_handles(napi_env env, nlk_handle *h) {
+  int r = 0;
+  if (!h->poll_init || h->closing) return 0;
+  uv_mutex_lock(&h->mu);
+  bool pending = h->streaming || h->nready > 0;
+  bool ready = h->nready > 0;
+  uv_mutex_unlock(&h->mu);
+  bool want = h->polling && !h->work_busy && !pending;
+  if (want != h->poll_active) {
+    if (!want) {
+      uv_poll_stop(&h->poll);
+      h->poll_active = false;
+    } else if ((r = uv_poll_start(&h->poll, UV_READABLE, on_poll)) == 0) {
+      h->poll_active = true;
+    } else {
+      stop_polling(env, h);
+    }
+  }
+  if (h->polling && ready && h->ref_wanted)
+    uv_ref((uv_handle_t *)&h->async);
+  else
+    uv_unref((uv_handle_t *)&h->async);
+  return r;
+}
+
+/* Starts the worker when streaming, wanted, and a ring slot is free. Loop thread. */
+static void kick(nlk_handle *h) {
+  if (h->work_busy || !h->polling || h->closing) return;
+  uv_mutex_lock(&h->mu);
+  bool go = h->streaming && h->nready < RING;
+  uv_mutex_unlock(&h->mu);
+  if (!go) return;
+  h->work_fd = h->fd;
+  h->work.data = h;
+  if (uv_queue_work(h->poll.loop, &h->work, read_work, read_done) == 0) {
+    h->work_busy = true;
+  } else {
+    uv_mutex_lock(&h->mu); /* no worker: the poll takes over */
+    h->streaming = false;
+    uv_mutex_unlock(&h->mu);
+  }
+}
+
+/* Gives the oldest ready slot back to the worker. */
+static void release_head(nlk_handle *h) {
+  uv_mutex_lock(&h->mu);
+  h->head = (h->head + 1) % RING;
+  h->nready--;
+  uv_mutex_unlock(&h->mu);
+}
+
+/* The JS arguments for a batch: a fresh Buffer holding a copy of its bytes, and its records. */
+static bool batch_args(napi_env env, const nlk_batch *b, napi_value *argv) {
+  napi_value ab;
   void *ab_data = NULL;
-  if (!h->cb || napi_get_reference_value(env, h->cb, &cb) != napi_ok || cb == NULL) return;
-  if (napi_create_buffer_copy(env, used, h->scratch, NULL, &buf) != napi_ok) return;
-  size_t meta_bytes = count * META_STRIDE * sizeof(int32_t);
-  if (napi_create_arraybuffer(env, meta_bytes, &ab_data, &ab) != napi_ok) return;
-  memcpy(ab_data, h->meta, meta_bytes);
-  if (napi_create_typedarray(env, napi_int32_array, count * META_STRIDE, ab, 0, &meta) != napi_ok)
-    return;
-  argv[0] = buf;
-  argv[1] = meta;
-  argv[2] = num(env, (double)count);
+  size_t meta_bytes = b->count * META_STRIDE * sizeof(int32_t);
+  if (napi_create_buffer_copy(env, b->used, b->data, NULL, &argv[0]) != napi_ok ||
+      napi_create_arraybuffer(env, meta_bytes, &ab_data, &ab) != napi_ok)
+    return false;
+  memcpy(ab_data, b->meta, meta_bytes);
+  if (napi_create_typedarray(env, napi_int32_array, b->count * META_STRIDE, ab, 0, &argv[1]) !=
+      napi_ok)
+    return false;
+  argv[2] = num(env, (double)b->count);
+  return true;
+}
+
+/* Calls the JS callback; an exception it throws becomes an uncaught exception. */
+static void call_js(nlk_handle *h, napi_value cb, napi_value *argv) {
+  napi_env env = h->env;
+  napi_value recv = NULL, result;
   /* napi_make_callback needs an object as `this`: the handle object (strongly held while
    * polling), or the global object if that is gone. */
-  recv = NULL;
   if (h->self) napi_get_reference_value(env, h->self, &recv);
   if (recv == NULL) napi_get_global(env, &recv);
   napi_status st = napi_make_callback(env, h->ctx, recv, cb, 3, argv, &result);
@@ -581,17 +711,44 @@ static void deliver(nlk_handle *h, size_t used, size_t count) {
   }
 }
 
-static void on_poll(uv_poll_t *p, int status, int events) {
-  (void)events;
-  nlk_handle *h = p->data;
-  if (h->closing || !h->polling) return;
-
+/* Hands JS the batches that are ready now, in order, while it wants them (the callback may pause
+ * or close). Each is copied out first, so its slot is free for the worker while JS works on it.
+ * Batches the worker finishes meanwhile wait for the next turn of the event loop, so a long
+ * stream never keeps timers and other I/O waiting. */
+static void deliver_ready(nlk_handle *h) {
   napi_env env = h->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  uv_mutex_lock(&h->mu);
+  size_t turn = h->nready;
+  uv_mutex_unlock(&h->mu);
+  for (; turn > 0 && h->polling && !h->closing; turn--) {
+    uv_mutex_lock(&h->mu);
+    nlk_batch *b = &h->ring[h->head];
+    uv_mutex_unlock(&h->mu);
+    napi_value cb = NULL, argv[3];
+    if (h->cb) napi_get_reference_value(env, h->cb, &cb);
+    bool ok = cb != NULL && batch_args(env, b, argv);
+    release_head(h);
+    kick(h);
+    if (ok) call_js(h, cb, argv);
+  }
+  kick(h);
+  sync_handles(env, h);
+  napi_close_handle_scope(env, scope);
+}
 
-  size_t used = 0, count = 0;
-  bool rearm = false, dead = false;
+static void on_poll(uv_poll_t *p, int status, int events) {
+  (void)events;
+  nlk_handle *h = p->data;
+  if (status < 0) h->poll_active = false; /* libuv stopped the handle */
+  if (h->closing || !h->polling || h->work_busy) return;
+  /* The poll runs only with the ring empty and the worker idle: its head slot is free. */
+  nlk_batch *b = &h->ring[h->head];
+  b->used = 0;
+  b->count = 0;
+  b->more = false;
+  bool dead = false;
   if (status < 0) {
     /* libuv reports EPOLLERR as an error status (UV_EBADF) and stops the handle. On a netlink
      * socket EPOLLERR means sk_err is set (ENOBUFS after an overrun): fetch and clear it with
@@ -599,26 +756,57 @@ static void on_poll(uv_poll_t *p, int status, int events) {
     int soerr = 0;
     socklen_t sl = sizeof soerr;
     if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0) {
-      add_error(h, &count, status);
+      add_error(b, status);
       dead = true;
-    } else {
-      if (soerr) add_error(h, &count, -soerr);
-      rearm = true;
+    } else if (soerr) {
+      add_error(b, -soerr);
     }
   }
-  if (!dead) drain(h, &used, &count);
-  if (count > 0) deliver(h, used, count);
+  if (!dead) drain(b, h->fd, h->max_batch);
+  uv_mutex_lock(&h->mu);
+  if (b->count > 0) h->nready = 1;
+  h->streaming = b->more;
+  uv_mutex_unlock(&h->mu);
+  if (b->count > 0) deliver_ready(h);
+  if (dead && !h->closing) stop_polling(h->env, h);
+  sync_handles(h->env, h);
+}
 
-  /* The callback may have called pause(), close() or start(): look at the flags again. */
-  if (!h->closing && h->polling) {
-    if (dead) {
-      stop_polling(env, h);
-    } else if (rearm) {
-      int r = uv_poll_start(&h->poll, UV_READABLE, on_poll);
-      if (r < 0) stop_polling(env, h);
+/* The worker: reads batches into free ring slots while JS wants them and the stream goes on. */
+static void read_work(uv_work_t *w) {
+  nlk_handle *h = w->data;
+  uv_mutex_lock(&h->mu);
+  while (h->want && !h->stop && h->streaming && h->nready < RING) {
+    nlk_batch *b = &h->ring[(h->head + h->nready) % RING];
+    size_t limit = h->limit;
+    uv_mutex_unlock(&h->mu);
+    b->used = 0;
+    b->count = 0;
+    drain(b, h->work_fd, limit);
+    uv_mutex_lock(&h->mu);
+    if (b->count > 0) {
+      h->nready++;
+      if (!h->stop) uv_async_send(&h->async);
     }
+    h->streaming = b->more;
   }
-  napi_close_handle_scope(env, scope);
+  uv_mutex_unlock(&h->mu);
+}
+
+static void read_done(uv_work_t *w, int status) {
+  (void)status; /* never cancelled */
+  nlk_handle *h = w->data;
+  h->work_busy = false;
+  if (h->closing) {
+    finish_close(h);
+    return;
+  }
+  deliver_ready(h);
+}
+
+static void on_async(uv_async_t *a) {
+  nlk_handle *h = a->data;
+  if (!h->closing) deliver_ready(h);
 }
 
 static napi_value nl_start(napi_env env, napi_callback_info info) {
@@ -639,23 +827,29 @@ static napi_value nl_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  if (!h->scratch) {
-    h->scratch = malloc(SCRATCH_INITIAL);
-    if (!h->scratch) return neg_errno(env, ENOMEM);
-    h->scratch_cap = SCRATCH_INITIAL;
+  for (int i = 0; i < RING; i++) {
+    if (!h->ring[i].meta) {
+      h->ring[i].meta = malloc((MAX_RECORDS + 2) * META_STRIDE * sizeof(int32_t));
+      if (!h->ring[i].meta) return neg_errno(env, ENOMEM);
+    }
   }
-  if (!h->meta) {
-    h->meta = malloc((MAX_RECORDS + 2) * META_STRIDE * sizeof(int32_t));
-    if (!h->meta) return neg_errno(env, ENOMEM);
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return neg_errno(env, EINVAL);
+  /* The async handle first: the poll's existence then implies both (see sync_handles). */
+  if (!h->async_init) {
+    int r = uv_async_init(loop, &h->async, on_async);
+    if (r < 0) return num(env, r);
+    h->async.data = h;
+    h->async_init = true;
+    h->uv_live++;
+    uv_unref((uv_handle_t *)&h->async);
   }
   if (!h->poll_init) {
-    uv_loop_t *loop;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) return neg_errno(env, EINVAL);
     int r = uv_poll_init(loop, &h->poll, h->fd);
     if (r < 0) return num(env, r);
     h->poll.data = h;
     h->poll_init = true;
-    h->uv_live = true;
+    h->uv_live++;
     if (!h->ref_wanted) uv_unref((uv_handle_t *)&h->poll);
   }
   if (!h->ctx) {
@@ -671,12 +865,21 @@ static napi_value nl_start(napi_env env, napi_callback_info info) {
   if (!(max_batch >= 1)) max_batch = 1;
   h->max_batch = max_batch > (double)MAX_BATCH_LIMIT ? MAX_BATCH_LIMIT : (size_t)max_batch;
 
+  uv_mutex_lock(&h->mu);
+  h->limit = h->max_batch;
+  bool ready = h->nready > 0;
+  uv_mutex_unlock(&h->mu);
   if (!h->polling) {
-    int r = uv_poll_start(&h->poll, UV_READABLE, on_poll);
-    if (r < 0) return num(env, r);
     h->polling = true;
+    set_want(h, true);
     /* A started handle keeps its JS object alive, like any active libuv handle. */
     napi_reference_ref(env, h->self, NULL);
+    /* A stream paused midway resumes on the worker; batches read before the pause are delivered
+     * from the loop, never from inside start(). */
+    kick(h);
+    if (ready) uv_async_send(&h->async);
+    int r = sync_handles(env, h);
+    if (r < 0) return num(env, r);
   }
   return num(env, 0);
 }
@@ -686,6 +889,7 @@ static napi_value nl_pause(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv)) return NULL;
   HANDLE_OR_THROW(argv[0]);
   stop_polling(env, h);
+  if (!h->closing) sync_handles(env, h);
   return undefined(env);
 }
 
@@ -704,6 +908,7 @@ static napi_value nl_ref(napi_env env, napi_callback_info info) {
       uv_ref((uv_handle_t *)&h->poll);
     else
       uv_unref((uv_handle_t *)&h->poll);
+    sync_handles(env, h);
   }
   return undefined(env);
 }

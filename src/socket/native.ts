@@ -14,14 +14,15 @@ export interface NativeHandle {
 }
 
 /**
- * Called once per wakeup of the read loop with every datagram that was ready.
+ * Called with each batch of datagrams the read loop read, in the order they arrived.
  * `data` is a fresh Buffer owned by JS (views into it stay valid after the call).
  * `meta` holds `count` records of META_STRIDE int32s (see the META_* indexes).
  * A record whose META_LENGTH is negative is an error reported by recvmsg (-errno, for example
  * -ENOBUFS on overrun); its META_NSID is -1 and its other fields are zero. The loop keeps running
- * after an error. A wakeup stops reading once its batch has 1024 records (an error found while
- * consuming the last datagram may add one more); the data records' offsets are contiguous from
- * 0 and `data.length` is the sum of their lengths.
+ * after an error. A batch ends once it has 1024 records (an error found while consuming the last
+ * datagram may add one more, a socket error found on wakeup one more); the data records' offsets
+ * are contiguous from 0 and `data.length` is the sum of their lengths.
+ * Never called while paused or after close(), nor from inside start(), pause() or close().
  */
 export type NativeBatchCallback = (data: Buffer, meta: Int32Array, count: number) => void;
 
@@ -67,23 +68,41 @@ export interface NativeBinding {
    */
   send(h: NativeHandle, data: Uint8Array, offset: number, length: number, portId: number, groups: number): number;
   /**
-   * Starts (or restarts after pause) the uv_poll read loop. Each wakeup drains ready datagrams
-   * with recvmsg(MSG_DONTWAIT) until EAGAIN or until the batch reaches maxBatchBytes, never
-   * truncating: each datagram's size is learned with MSG_PEEK|MSG_TRUNC and the read buffer grows
-   * to fit. The callback is stored on the handle; later calls may omit it (the first may not:
-   * TypeError). A batch ends once it holds maxBatchBytes or more (so it can exceed it by one
-   * datagram; values below 1 count as 1) or 1024 records, so the event loop stays fair. While started, the handle keeps its JS
-   * object alive (like any active libuv handle); a paused or never-started handle that is
-   * garbage-collected without close() is closed by its finalizer. A socket error (EPOLLERR,
-   * sk_err set by an overrun) is fetched with SO_ERROR and reported as an error record, and the
-   * poll is re-armed. 0 or -errno (-EBADF after close()).
+   * Starts (or restarts after pause) reading. A batch is read with recvmsg(MSG_DONTWAIT) until
+   * EAGAIN or until it reaches a limit, never truncating: each datagram's size is learned with
+   * MSG_PEEK|MSG_TRUNC and the read buffer grows to fit. A batch ends once it holds
+   * maxBatchBytes or more (so it can exceed it by one datagram; values below 1 count as 1) or
+   * 1024 records. Two modes:
+   * - idle: a uv_poll handle wakes the event loop, which reads one batch and calls back;
+   * - streaming: once a batch stopped at a limit (a large dump, a burst), the next batches are
+   *   read on the libuv thread pool, at most two ahead of the callback, while JS works on the
+   *   previous one (the kernel builds a dump's next datagrams only inside recvmsg, so its work
+   *   and JS's overlap). Batches are handed over in order from the event loop, at most two per
+   *   turn of it. A read that finds the queue empty returns to idle mode.
+   * The callback is stored on the handle; later calls may omit it (the first may not:
+   * TypeError). While started, the handle keeps its JS object alive (like any active libuv
+   * handle); a paused or never-started handle that is garbage-collected without close() is
+   * closed by its finalizer. A socket error (EPOLLERR, sk_err set by an overrun) is fetched with
+   * SO_ERROR and reported as an error record, and the poll is re-armed. Batches read ahead before
+   * a pause() are delivered after the next start(). 0 or -errno (-EBADF after close()).
    */
   start(h: NativeHandle, cb: NativeBatchCallback | undefined, maxBatchBytes: number): number;
-  /** Stops polling without closing (backpressure: the kernel then paces dumps). */
+  /**
+   * Stops reading without closing (backpressure: the kernel's receive queue fills and paces
+   * dumps and user-space senders). A read already running on the thread pool finishes its
+   * batch; nothing is delivered until start().
+   */
   pause(h: NativeHandle): void;
-  /** Whether the poll handle keeps the event loop alive (uv_ref / uv_unref). */
+  /**
+   * Whether waiting for data keeps the event loop alive (uv_ref / uv_unref of the poll handle, and
+   * of the one that hands over read-ahead batches). A read running on the thread pool keeps it
+   * alive until it returns, whatever this says.
+   */
   ref(h: NativeHandle, on: boolean): void;
-  /** Stops the poll, closes the descriptor once libuv has released the handle. Idempotent. */
+  /**
+   * Stops reading and drops batches not yet delivered; the descriptor is closed once libuv has
+   * released the handles and a read running on the thread pool has returned. Idempotent.
+   */
   close(h: NativeHandle): void;
   /** The raw descriptor, for diagnostics; -1 after close. */
   fd(h: NativeHandle): number;

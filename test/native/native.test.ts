@@ -168,6 +168,43 @@ function sendAll(h: NativeHandle, data: Uint8Array, portId: number, groups: numb
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Rejects when `p` has not settled within `ms` (so a broken read loop fails a test instead of hanging it). */
+function within<T>(p: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${typeof what === 'string' ? what : what()}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** Runs full garbage collections, giving finalizers and libuv close callbacks turns in between. */
+async function collectGarbage(): Promise<void> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  for (let i = 0; i < 5; i++) {
+    await tick();
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A datagram of `size` bytes (at least 4) that starts with the little-endian number `i`. */
+function numbered(i: number, size: number): Buffer {
+  const b = Buffer.alloc(size, i & 0xff);
+  b.writeUInt32LE(i, 0);
+  return b;
+}
+
+/** The kernel's count of bytes queued for the USERSOCK socket bound to `port` (Rmem in /proc/net/netlink). */
+function rmemOf(port: number): number {
+  const text = execFileSync('ip', ['netns', 'exec', nsName, 'cat', '/proc/net/netlink'], { encoding: 'utf8' });
+  for (const line of text.trim().split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (Number(f[1]) === NETLINK_USERSOCK && Number(f[2]) === port) return Number(f[4]);
+  }
+  throw new Error(`no USERSOCK socket with port id ${port} in /proc/net/netlink`);
+}
+
 // ---- tests ------------------------------------------------------------------------------------
 
 describe('native addon', () => {
@@ -431,8 +468,6 @@ describe('native addon', () => {
   });
 
   test('paused and idle handles are garbage-collected and their descriptors closed; a started one is kept', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
     const openRaw = () => {
       const h = nat.open(NETLINK_USERSOCK, nsPath);
       assert.notEqual(typeof h, 'number');
@@ -460,11 +495,7 @@ describe('native addon', () => {
     const startedRef = new WeakRef(started);
     started = undefined;
 
-    for (let i = 0; i < 5; i++) {
-      await tick();
-      gc();
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await collectGarbage();
     assert.equal(pausedRef.deref(), undefined, 'the paused handle was not collected');
     assert.notEqual(linkOf(pausedFd), pausedLink, 'the collected handle left its descriptor open');
     assert.equal(idleRef.deref(), undefined, 'the idle handle was not collected');
@@ -474,6 +505,142 @@ describe('native addon', () => {
     assert.ok(alive, 'a started handle must stay alive');
     assert.ok(nat.fd(alive) >= 0);
     nat.close(alive);
+  });
+
+  // ---- streaming: a batch that stops at its limit hands the next reads to a thread-pool worker --
+
+  test('streaming: pause stops the read-ahead, the rest stays in the kernel queue, start resumes in order', async () => {
+    const rx = bound(NETLINK_USERSOCK, 9200);
+    const tx = bound(NETLINK_USERSOCK, 9201);
+    setInt(rx.h, SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20);
+    const n = 3000;
+    for (let i = 0; i < n; i++) sendAll(tx.h, numbered(i, 1000), rx.port, 0);
+    const full = rmemOf(rx.port);
+    assert.ok(full >= n * 1000, `queued ${full} bytes`);
+    const got: number[] = [];
+    let calls = 0;
+    const collect = (data: Buffer, meta: Int32Array, count: number) => {
+      calls++;
+      for (let i = 0; i < count; i++) got.push(data.readUInt32LE(meta[i * META_STRIDE + META_OFFSET]));
+    };
+    // 4000 bytes per batch: 4 datagrams, so every batch stops at its limit and reading streams.
+    await within(new Promise<void>((resolve) => {
+      nat.start(rx.h, (data, meta, count) => {
+        collect(data, meta, count);
+        nat.pause(rx.h);
+        resolve();
+      }, 4000);
+    }), 5000, 'the first batch');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(calls, 1, 'a batch arrived while paused');
+    // The first batch, plus at most the two ring slots the worker may have filled before it saw
+    // the pause (4 datagrams each), left the kernel's queue; the rest waits there.
+    const queued = rmemOf(rx.port);
+    assert.ok(queued >= (n - 12) * 1000, `only ${queued} of ${full} bytes still queued`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(rmemOf(rx.port), queued, 'the queue shrank while paused');
+
+    await within(new Promise<void>((resolve) => {
+      nat.start(rx.h, (data, meta, count) => {
+        collect(data, meta, count);
+        if (got.length >= n) {
+          nat.pause(rx.h);
+          resolve();
+        }
+      }, 4000);
+    }), 5000, () => `${got.length} of ${n} datagrams`);
+    assert.deepEqual(got, Array.from({ length: n }, (_, i) => i));
+    assert.equal(rmemOf(rx.port), 0);
+  });
+
+  test('streaming: pause/start from inside callbacks and from timers delivers every datagram once, in order', async () => {
+    const rx = bound(NETLINK_USERSOCK, 9300);
+    const tx = bound(NETLINK_USERSOCK, 9301);
+    setInt(rx.h, SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20);
+    const n = 5000;
+    for (let i = 0; i < n; i++) sendAll(tx.h, numbered(i, 100 + (i % 7) * 50), rx.port, 0);
+    const got: number[] = [];
+    let calls = 0;
+    await within(new Promise<void>((resolve) => {
+      const cb = (data: Buffer, meta: Int32Array, count: number) => {
+        calls++;
+        for (let i = 0; i < count; i++) {
+          const off = meta[i * META_STRIDE + META_OFFSET];
+          const len = meta[i * META_STRIDE + META_LENGTH];
+          const k = data.readUInt32LE(off);
+          assert.equal(len, 100 + (k % 7) * 50);
+          got.push(k);
+        }
+        if (got.length >= n) {
+          nat.pause(rx.h);
+          return resolve();
+        }
+        if (calls % 3 === 0) {
+          nat.pause(rx.h);
+          setTimeout(() => nat.start(rx.h, cb, 1500), calls % 2);
+        } else if (calls % 5 === 0) {
+          nat.pause(rx.h);
+          nat.start(rx.h, cb, 1500); // at once, from inside the callback
+        }
+      };
+      nat.start(rx.h, cb, 1500);
+    }), 10_000, () => `${got.length} of ${n} datagrams`);
+    assert.deepEqual(got, Array.from({ length: n }, (_, i) => i));
+  });
+
+  test('streaming: a datagram larger than 64 KiB read by the worker arrives whole', async () => {
+    const rx = bound(NETLINK_USERSOCK, 9400);
+    const tx = bound(NETLINK_USERSOCK, 9401);
+    setInt(rx.h, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20);
+    setInt(tx.h, SOL_SOCKET, SO_SNDBUFFORCE, 4 << 20);
+    const big = randomBytes(300_000);
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 20; i++) sent.push(numbered(i, 1000));
+    sent.push(big);
+    for (let i = 0; i < 20; i++) sent.push(numbered(100 + i, 1000));
+    for (const d of sent) sendAll(tx.h, d, rx.port, 0);
+    const recs = await receive(rx.h, (r) => r.length >= sent.length, 2000);
+    assert.deepEqual(recs.map((r) => r.length), sent.map((d) => d.length));
+    recs.forEach((r, i) => assert.ok(r.data!.equals(sent[i]), `datagram ${i}`));
+  });
+
+  test('streaming: close while the worker reads; nothing is delivered after, the descriptor is closed', async () => {
+    const rx = bound(NETLINK_USERSOCK, 9500);
+    const tx = bound(NETLINK_USERSOCK, 9501);
+    setInt(rx.h, SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20);
+    for (let i = 0; i < 3000; i++) sendAll(tx.h, numbered(i, 1000), rx.port, 0);
+    const fd = nat.fd(rx.h);
+    const link = linkOf(fd);
+    let calls = 0;
+    nat.start(rx.h, () => {
+      calls++;
+      nat.close(rx.h); // the worker was queued for the next batch before this call
+    }, 2000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(calls, 1);
+    assert.equal(nat.fd(rx.h), -1);
+    assert.notEqual(linkOf(fd), link, 'the descriptor is still open');
+  });
+
+  test('streaming: a handle paused midway and dropped is collected, and its descriptor closed', async () => {
+    const tx = bound(NETLINK_USERSOCK, 9601);
+    let rx: NativeHandle | undefined = nat.open(NETLINK_USERSOCK, nsPath) as NativeHandle;
+    assert.equal(nat.bind(rx, 9600, 0), 0);
+    setInt(rx, SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20);
+    for (let i = 0; i < 3000; i++) sendAll(tx.h, numbered(i, 1000), 9600, 0);
+    const fd = nat.fd(rx);
+    const link = linkOf(fd);
+    const ref = new WeakRef(rx);
+    await within(new Promise<void>((resolve) => {
+      nat.start(rx!, () => {
+        nat.pause(ref.deref()!);
+        resolve();
+      }, 2000);
+    }), 5000, 'the first batch');
+    rx = undefined;
+    await collectGarbage();
+    assert.equal(ref.deref(), undefined, 'the paused handle was not collected');
+    assert.notEqual(linkOf(fd), link, 'the collected handle left its descriptor open');
   });
 
   test('an exception thrown by the callback becomes an uncaught exception, not a crash', () => {
