@@ -22,6 +22,7 @@ import {
   SO_RCVBUFFORCE,
   SO_SNDBUF,
   SO_SNDBUFFORCE,
+  forEachMessage,
   messageLength,
   parseMessages,
   type DatagramBytes,
@@ -271,7 +272,7 @@ export class NetlinkSocket implements AsyncDisposable {
   private deliverMulticast(bytes: Uint8Array, view: DataView, portId: number, groups: number, group: number, nsid: number): void {
     const g = group !== 0 ? group : 31 - Math.clz32(groups & -groups) + 1;
     let msgs: NetlinkMessage[] | undefined;
-    let taken = false;
+    let taken = this.claimEcho(bytes, view, portId);
     for (const s of this.subscribers) {
       if (s.groups !== null && !s.groups.has(g)) continue;
       if (s.from !== undefined && s.from !== portId) continue;
@@ -290,6 +291,34 @@ export class NetlinkSocket implements AsyncDisposable {
       taken = true;
     }
     if (!taken) this.stats.dropped++;
+  }
+
+  /**
+   * NLM_F_ECHO: the kernel hands the requester the notification skb itself (nlmsg_notify's
+   * `report`), so the copy arrives addressed to the group although it answers our request; its
+   * seq and our port id in nlmsg_pid say which. It goes to that request as a reply (as `ip -echo`
+   * reads it) and still to the subscribers of its group.
+   */
+  private claimEcho(bytes: Uint8Array, view: DataView, portId: number): boolean {
+    if (bytes.byteLength < NLMSG_HDRLEN) return false;
+    const seq = view.getUint32(8, true);
+    const call = seq !== 0 && view.getUint32(12, true) === this.portId ? this.calls.get(seq) : undefined;
+    if (call === undefined || call.peer !== portId) return false;
+    const run: number[] = [];
+    let flags = 0;
+    let control = false;
+    try {
+      forEachMessage(view, 0, bytes.byteLength, (off) => {
+        if (view.getUint32(off + 8, true) !== seq) return;
+        if (view.getUint16(off + 4, true) < NLMSG_MIN_TYPE) control = true;
+        flags |= view.getUint16(off + 6, true);
+        run.push(off);
+      });
+    } catch {
+      return false;
+    }
+    call.onMessages(new MessageBatch({ bytes, view }, run), flags, control);
+    return true;
   }
 
   private onReceiveError(errno: number): void {

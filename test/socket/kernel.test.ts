@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   NETLINK_ROUTE,
+  NLM_F_CREATE,
+  NLM_F_ECHO,
+  NLM_F_EXCL,
   NetlinkError,
   NetlinkSocket,
   SocketClosedError,
@@ -201,4 +204,26 @@ test('close: a waiting call rejects with ERR_SOCKET_CLOSED; calls after close do
   assert.deepEqual(await pending, { value: undefined, done: true });
   await assert.rejects(sock.request(getLink(1)), SocketClosedError);
   sock.close();
+});
+
+test('NLM_F_ECHO: the kernel echoes the new link to the requester, and request() returns it', async () => {
+  await using sock = await NetlinkSocket.open(NETLINK_ROUTE, { netns: ns.name });
+  // The echo is nlmsg_notify's copy of the RTNLGRP_LINK notification: addressed to the group,
+  // although this socket never joined it.
+  const replies = await sock.request({
+    type: RTM_NEWLINK,
+    flags: NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO,
+    write: (w) => {
+      w.header(ifinfomsg());
+      w.string(IFLA_IFNAME, 'echo0');
+      const info = w.beginNest(IFLA_LINKINFO);
+      w.string(IFLA_INFO_KIND, 'bridge');
+      w.endNest(info);
+    },
+  });
+  const [link] = ipJson<IpLink[]>(ns.name, 'link', 'show', 'echo0');
+  assert.equal(replies.length, 1);
+  assert.equal(replies[0]!.type, RTM_NEWLINK);
+  assert.equal(linkName(replies[0]!), 'echo0');
+  assert.equal(linkIndex(replies[0]!), link!.ifindex);
 });
