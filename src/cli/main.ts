@@ -2,6 +2,8 @@
 import { NetlinkError } from '../wire/index.js';
 import { UsageError, parseArgs, type OptionSpec } from './args.js';
 import { GENL_USAGE, genlCommand, type Io } from './genl.js';
+import { GEN_OPTIONS, GEN_USAGE, genCommand } from './gen.js';
+import { SPEC_OPTIONS, SPEC_USAGE, specCommand } from './spec.js';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'json', short: 'j' },
@@ -12,12 +14,17 @@ const OPTIONS: OptionSpec[] = [
 
 const USAGE = `nlkit: Netlink and Generic Netlink from the command line
 
-${GENL_USAGE}`;
+${GENL_USAGE}
+${SPEC_USAGE}
+${GEN_USAGE}`;
+
+/** Commands whose options differ from the others' (`--json` takes a value, `-o` a format or file). */
+const COMMAND_OPTIONS: Record<string, OptionSpec[]> = { spec: SPEC_OPTIONS, gen: GEN_OPTIONS };
 
 /** Runs one command line; resolves with the exit status (0 ok, 1 failed, 2 usage). */
 export async function main(argv: string[], io: Io, err: (text: string) => void): Promise<number> {
   try {
-    const args = parseArgs(argv, OPTIONS);
+    const args = parseArgs(argv, COMMAND_OPTIONS[argv[0] ?? ''] ?? OPTIONS);
     if (args.options.has('help') || args.words.length === 0) {
       (args.options.has('help') ? io.out : err)(USAGE);
       return args.options.has('help') ? 0 : 2;
@@ -25,6 +32,12 @@ export async function main(argv: string[], io: Io, err: (text: string) => void):
     switch (args.words[0]) {
       case 'genl':
         await genlCommand(args, io);
+        return 0;
+      case 'spec':
+        await specCommand(args, io);
+        return 0;
+      case 'gen':
+        await genCommand(args, io);
         return 0;
       default:
         throw new UsageError(`unknown command '${args.words[0]}'`);

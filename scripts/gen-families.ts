@@ -1,0 +1,24 @@
+// `npm run gen [-- NAME...]`: regenerates src/families/generated/ from the specs nlkit ships
+// (every spec in specs/, or the families named), one file per family and an index.
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { camelName } from '../src/spec/family-names.js';
+import { generateTypes } from '../src/spec/codegen.js';
+import { findSpecs, loadSpec } from '../src/spec/load.js';
+import { GENERATED_DIR, generatedFile, generatedIndex, GENERATED_IMPORT } from './families.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const wanted = process.argv.slice(2);
+const names = wanted.length > 0 ? wanted : (await findSpecs({ paths: [path.join(root, 'specs')] })).filter((s) => s.path.startsWith(path.join(root, 'specs'))).map((s) => s.name);
+if (names.length === 0) throw new Error('no specs to generate from: specs/ is empty and no family was named');
+
+const dir = path.join(root, GENERATED_DIR);
+await mkdir(dir, { recursive: true });
+for (const f of await readdir(dir)) if (f.endsWith('.ts')) await rm(path.join(dir, f));
+for (const name of names) {
+  const spec = await loadSpec(name);
+  await writeFile(path.join(root, generatedFile(name)), generateTypes(spec, { importFrom: GENERATED_IMPORT }));
+  console.log(`${generatedFile(name)}  (${path.relative(root, spec.source ?? name)})`);
+}
+await writeFile(path.join(dir, 'index.ts'), generatedIndex(names.map((n) => ({ name: n, namespace: camelName(n) }))));

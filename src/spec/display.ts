@@ -1,0 +1,139 @@
+// Display hints (mac, ipv4, ipv6, uuid) written by hand: decoders call these for every address of
+// a dump, so they read bytes straight from the buffer without intermediate arrays or library calls.
+
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX: string[] = Array.from({ length: 0x10000 }, (_, i) => i.toString(16));
+
+/** `02:00:00:00:00:01` for any length (InfiniBand addresses have 20 bytes). */
+export function formatMac(u8: Uint8Array, off: number, len: number): string {
+  if (len === 6) {
+    return `${HEX2[u8[off]]}:${HEX2[u8[off + 1]]}:${HEX2[u8[off + 2]]}:${HEX2[u8[off + 3]]}:${HEX2[u8[off + 4]]}:${HEX2[u8[off + 5]]}`;
+  }
+  const parts: string[] = new Array(len);
+  for (let i = 0; i < len; i++) parts[i] = HEX2[u8[off + i]];
+  return parts.join(':');
+}
+
+const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+const DEC_DOT: string[] = DEC.map((d) => `${d}.`);
+// A direct-mapped cache of recent IPv4 texts: a dump repeats gateways and sources on every
+// route, and a hit costs a compare instead of a string.
+const IP4_SLOTS = 1024;
+const ip4Keys = new Float64Array(IP4_SLOTS).fill(-1);
+const ip4Texts: string[] = new Array<string>(IP4_SLOTS).fill('');
+
+/** An IPv4 address held in an integer (a big-endian u32 attribute with display-hint ipv4). */
+export function formatIp4Number(x: number): string {
+  const key = x >>> 0;
+  const slot = (key ^ (key >>> 10) ^ (key >>> 20)) & (IP4_SLOTS - 1);
+  if (ip4Keys[slot] === key) return ip4Texts[slot];
+  const text = DEC_DOT[key >>> 24] + DEC_DOT[(key >>> 16) & 0xff] + DEC_DOT[(key >>> 8) & 0xff] + DEC[key & 0xff];
+  ip4Keys[slot] = key;
+  ip4Texts[slot] = text;
+  return text;
+}
+
+export function formatIp4(u8: Uint8Array, off: number): string {
+  return formatIp4Number(((u8[off] << 24) | (u8[off + 1] << 16) | (u8[off + 2] << 8) | u8[off + 3]) >>> 0);
+}
+
+/** RFC 5952 text: lower-case, the longest run of two or more zero groups as `::`, IPv4-mapped as `::ffff:a.b.c.d`. */
+export function formatIp6(u8: Uint8Array, off: number): string {
+  const g0 = (u8[off] << 8) | u8[off + 1];
+  const g1 = (u8[off + 2] << 8) | u8[off + 3];
+  const g2 = (u8[off + 4] << 8) | u8[off + 5];
+  const g3 = (u8[off + 6] << 8) | u8[off + 7];
+  const g4 = (u8[off + 8] << 8) | u8[off + 9];
+  const g5 = (u8[off + 10] << 8) | u8[off + 11];
+  const g6 = (u8[off + 12] << 8) | u8[off + 13];
+  const g7 = (u8[off + 14] << 8) | u8[off + 15];
+  if ((g0 | g1 | g2 | g3 | g4) === 0 && g5 === 0xffff) return `::ffff:${formatIp4(u8, off + 12)}`;
+  const g = [g0, g1, g2, g3, g4, g5, g6, g7];
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (best < 0) return `${HEX[g0]}:${HEX[g1]}:${HEX[g2]}:${HEX[g3]}:${HEX[g4]}:${HEX[g5]}:${HEX[g6]}:${HEX[g7]}`;
+  let head = '';
+  for (let i = 0; i < best; i++) head += i === 0 ? HEX[g[i]] : `:${HEX[g[i]]}`;
+  let tail = '';
+  for (let i = best + bestLen; i < 8; i++) tail += tail === '' ? HEX[g[i]] : `:${HEX[g[i]]}`;
+  return `${head}::${tail}`;
+}
+
+export function formatUuid(u8: Uint8Array, off: number): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += HEX2[u8[off + i]];
+  }
+  return s;
+}
+
+/** `aa:bb:cc`, `aa-bb-cc` or `aabbcc` to bytes; undefined when it is none of these. */
+export function parseMac(text: string): Uint8Array | undefined {
+  const parts = /[:-]/.test(text) ? text.split(/[:-]/) : text.match(/.{1,2}/g) ?? [];
+  if (parts.length === 0 || !parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) return undefined;
+  if (!/[:-]/.test(text) && text.length % 2 !== 0) return undefined;
+  return Uint8Array.from(parts, (p) => parseInt(p, 16));
+}
+
+export function parseIp4(text: string): Uint8Array | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+  return Uint8Array.from(parts, Number);
+}
+
+export function parseIp6(text: string): Uint8Array | undefined {
+  let s = text;
+  const tail: number[] = [];
+  if (s.includes('.')) {
+    // A trailing dotted quad stands for the last two groups.
+    const at = s.lastIndexOf(':');
+    const v4 = at < 0 ? undefined : parseIp4(s.slice(at + 1));
+    if (!v4) return undefined;
+    tail.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+    s = s.slice(0, at + 1);
+    if (!s.endsWith('::')) s = s.slice(0, -1);
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const group = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = group(halves[0]);
+  const rest = halves.length === 2 ? group(halves[1]) : [];
+  if (!head || !rest) return undefined;
+  const given = head.length + rest.length + tail.length;
+  if (halves.length === 1 ? given !== 8 : given > 7) return undefined;
+  const groups = [...head, ...new Array<number>(8 - given).fill(0), ...rest, ...tail];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+export function parseUuid(text: string): Uint8Array | undefined {
+  if (!/^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/.test(text)) return undefined;
+  const hex = text.replace(/-/g, '');
+  return Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+}

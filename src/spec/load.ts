@@ -1,0 +1,132 @@
+// Finding and loading YNL spec files: by path, or by family name along a search path (the
+// caller's dirs, NLKIT_SPEC_PATH, the package's own specs/, the system's /usr/share/ynl/specs).
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { SpecError } from './errors.js';
+import type { FamilySpec, Protocol } from './model.js';
+import { normalizeSpec } from './normalize.js';
+import { validateSpec, type Locate } from './validate.js';
+
+export interface LoadOptions {
+  /** Directories searched first, before NLKIT_SPEC_PATH and the built-in ones. */
+  paths?: string[];
+}
+
+export interface SpecInfo {
+  /** The family name (the YAML `name:`, which the file name need not match). */
+  name: string;
+  path: string;
+  protocol: Protocol;
+}
+
+export const SYSTEM_SPEC_DIR = '/usr/share/ynl/specs';
+
+/** The package's own specs/: found from this module's file, so it works from src/ and dist/src/. */
+function packageSpecDir(): string | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'specs');
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** The directories searched for a family name, in order. */
+export function specSearchPath(opts: LoadOptions = {}): string[] {
+  const env = (process.env.NLKIT_SPEC_PATH ?? '').split(':').filter((d) => d !== '');
+  const own = packageSpecDir();
+  const dirs = [...(opts.paths ?? []), ...env, ...(own ? [own] : []), SYSTEM_SPEC_DIR];
+  return [...new Set(dirs.map((d) => path.resolve(d)))];
+}
+
+function locator(doc: Document, lines: LineCounter): Locate {
+  return (segments) => {
+    const node = segments.length === 0 ? doc.contents : doc.getIn(segments, true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return range ? lines.linePos(range[0]).line : undefined;
+  };
+}
+
+/** Parses, validates and normalizes spec text; `source` names it in errors. */
+export function loadSpecText(text: string, source: string): FamilySpec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new SpecError(
+      source,
+      doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}`, line: lines.linePos(e.pos[0]).line })),
+    );
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: -1 });
+  validateSpec(value, source, locator(doc, lines));
+  return normalizeSpec(value, source);
+}
+
+async function readSpec(file: string): Promise<FamilySpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new SpecError(file, [{ path: '', message: `cannot read the spec: ${(err as Error).message}` }]);
+  }
+  return loadSpecText(text, file);
+}
+
+/** The top-level `name:` and `protocol:` of a spec, read without parsing the whole document. */
+function peek(text: string): { name?: string; protocol: Protocol } {
+  const field = (key: string): string | undefined => {
+    const m = new RegExp(`^${key}:[ \\t]*(['"]?)([^'"\\s#]+)\\1[ \\t]*(#.*)?$`, 'm').exec(text);
+    return m?.[2];
+  };
+  const protocol = (field('protocol') ?? 'genetlink') as Protocol;
+  const name = field('name');
+  return name === undefined ? { protocol } : { name, protocol };
+}
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort().map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Loads a spec by file path (anything with a `/` or a .yaml/.yml suffix) or by family name.
+ * A name matches `<name>.yaml` (or with `_` for `-`) first, then any file whose `name:` is it.
+ */
+export async function loadSpec(nameOrPath: string, opts: LoadOptions = {}): Promise<FamilySpec> {
+  if (nameOrPath.includes('/') || /\.ya?ml$/.test(nameOrPath)) return readSpec(nameOrPath);
+  const dirs = specSearchPath(opts);
+  for (const dir of dirs) {
+    for (const base of new Set([nameOrPath, nameOrPath.replace(/-/g, '_')])) {
+      const file = path.join(dir, `${base}.yaml`);
+      if (existsSync(file)) {
+        const text = await readFile(file, 'utf8');
+        if ((peek(text).name ?? base) === nameOrPath) return loadSpecText(text, file);
+      }
+    }
+    for (const file of await yamlFiles(dir)) {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      if (peek(text).name === nameOrPath) return loadSpecText(text, file);
+    }
+  }
+  throw new SpecError(nameOrPath, [{ path: '', message: `no spec for family '${nameOrPath}' in ${dirs.join(', ')}` }]);
+}
+
+/** Every spec on the search path; a name found in an earlier directory hides later ones. */
+export async function findSpecs(opts: LoadOptions = {}): Promise<SpecInfo[]> {
+  const found = new Map<string, SpecInfo>();
+  for (const dir of specSearchPath(opts)) {
+    for (const file of await yamlFiles(dir)) {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      const { name, protocol } = peek(text);
+      if (name !== undefined && !found.has(name)) found.set(name, { name, path: file, protocol });
+    }
+  }
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
