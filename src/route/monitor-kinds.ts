@@ -1,21 +1,25 @@
 // What the monitor knows about each kind of rtnetlink object: the spec family that decodes it,
 // the multicast groups that carry its notifications, its dump, and the key under which the
 // kernel itself tells two objects apart (so a second RTM_NEWROUTE for a key is a change).
-import type { DecodedObject } from '../spec/index.js';
-import type { rtAddr, rtLink, rtNeigh, rtRoute, rtRule } from '../families/generated/index.js';
+import type { DecodedObject, FamilySpec } from '../spec/index.js';
+import { asAddress, type Address } from './addresses.js';
+import { asLink, type Link } from './links.js';
+import { asNeighbour, type Neighbour } from './neighbours.js';
+import { asRoute, type Route } from './routes.js';
+import { asRule, type Rule } from './rules.js';
 import type { RtFamilyName } from './specs.js';
 
 export type MonitorKind = 'link' | 'addr' | 'route' | 'neigh' | 'rule';
 
 export const MONITOR_KINDS: readonly MonitorKind[] = ['link', 'addr', 'route', 'neigh', 'rule'];
 
-/** The decoded object each kind's events carry (the spec's reply format, camelCase names). */
+/** The object each kind's events carry: what links(), addresses()... list. */
 export interface MonitorObjects {
-  link: rtLink.GetlinkReply;
-  addr: rtAddr.GetaddrDumpReply;
-  route: rtRoute.GetrouteReply;
-  neigh: rtNeigh.GetneighReply;
-  rule: rtRule.GetruleDumpReply;
+  link: Link;
+  addr: Address;
+  route: Route;
+  neigh: Neighbour;
+  rule: Rule;
 }
 
 export interface KindInfo {
@@ -37,6 +41,8 @@ export interface KindInfo {
   key(o: DecodedObject): string | undefined;
   /** Fields that move without anything changing (counters, timestamps): left out when comparing. */
   volatile: readonly string[];
+  /** The decoded object with the rtnetlink layer's conveniences (dev names from `names`). */
+  decorate(o: DecodedObject, spec: FamilySpec, names: ReadonlyMap<number, string>): DecodedObject;
 }
 
 /** An address family as decoded: its name where the spec has one ('inet'), else its number. */
@@ -58,6 +64,7 @@ export const KINDS: Record<MonitorKind, KindInfo> = {
     delType: 17,
     key: (o) => (o.ifiFamily === 'unspec' || o.ifiFamily === 0 ? str(o.ifiIndex) : undefined),
     volatile: ['stats', 'stats64', 'afSpec', 'ifiChange', 'carrierChanges', 'carrierUpCount', 'carrierDownCount'],
+    decorate: (o) => asLink(o),
   },
   addr: {
     kind: 'addr',
@@ -67,8 +74,9 @@ export const KINDS: Record<MonitorKind, KindInfo> = {
     newType: 20,
     delType: 21,
     // IPv4 tells addresses apart by local address, prefix and peer; IPv6 by address and device.
-    key: (o) => (isIp(o.ifaFamily) ? `${str(o.ifaFamily)} ${str(o.ifaIndex)} ${str(o.local)} ${str(o.address)}/${str(o.ifaPrefixlen)}` : undefined),
+    key: (o) => (isIp(o.ifaFamily) ? `${str(o.ifaFamily)} ${str(o.ifaIndex)} ${str(o.address)} ${str(o.peer)}/${str(o.ifaPrefixlen)}` : undefined),
     volatile: ['cacheinfo'],
+    decorate: (o, _spec, names) => asAddress(o, names),
   },
   route: {
     kind: 'route',
@@ -85,6 +93,7 @@ export const KINDS: Record<MonitorKind, KindInfo> = {
         ? `${str(o.rtmFamily)} ${str(o.table ?? o.rtmTable)} ${str(o.dst)}/${str(o.rtmDstLen)} ${str(o.src)}/${str(o.rtmSrcLen)} ${str(o.rtmTos)} ${str(o.priority ?? 0)}`
         : undefined,
     volatile: ['cacheinfo', 'expires'],
+    decorate: (o, spec, names) => asRoute(o, spec, names),
   },
   neigh: {
     kind: 'neigh',
@@ -95,6 +104,7 @@ export const KINDS: Record<MonitorKind, KindInfo> = {
     delType: 29,
     key: (o) => (isIp(o.ndmFamily) ? `${str(o.ndmFamily)} ${str(o.ndmIfindex)} ${str(o.dst)}` : undefined),
     volatile: ['cacheinfo', 'probes'],
+    decorate: (o, _spec, names) => asNeighbour(o, names),
   },
   rule: {
     kind: 'rule',
@@ -106,6 +116,7 @@ export const KINDS: Record<MonitorKind, KindInfo> = {
     // A rule has no identity but its whole content (RTM_DELRULE matches on every attribute).
     key: (o) => (isIp(o.family) ? signature(o, []) : undefined),
     volatile: [],
+    decorate: (o, spec) => asRule(o, spec),
   },
 };
 

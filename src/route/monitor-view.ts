@@ -26,6 +26,8 @@ function flags(o: DecodedObject | undefined): unknown[] {
 
 export class MonitorView {
   private readonly maps = new Map<MonitorKind, Map<string, DecodedObject>>();
+  /** Link names by index (kept after a link goes, for the deletions that follow it). */
+  readonly names = new Map<number, string>();
 
   constructor(kinds: Iterable<MonitorKind>) {
     for (const k of kinds) this.maps.set(k, new Map());
@@ -62,12 +64,13 @@ export class MonitorView {
     }
     if (kind === 'link') {
       const index = object.ifiIndex;
+      if (isNew && typeof index === 'number' && typeof object.ifname === 'string') this.names.set(index, object.ifname);
       if (!isNew) out.push(...this.flushRoutes((r) => r.oif === index));
       else if (flags(before).includes('up') && !flags(object).includes('up')) out.push(...this.flushRoutes((r) => r.oif === index && r.rtmScope !== 'host'));
     } else if (kind === 'addr' && !isNew && object.ifaFamily === 'inet' && object.local !== undefined) {
       const local = object.local;
       if (!this.objects('addr').some((a) => a.ifaFamily === 'inet' && a.local === local)) {
-        out.push(...this.flushRoutes((r) => r.prefsrc === local && (r.table ?? r.rtmTable) === 'main'));
+        out.push(...this.flushRoutes((r) => r.prefsrc === local && (r.table === 254 || r.table === 'main')));
       }
     }
     return out;
@@ -101,6 +104,7 @@ export class MonitorView {
     for (const o of fresh) {
       const key = info.key(o);
       if (key !== undefined) next.set(key, o);
+      if (kind === 'link' && key !== undefined) this.names.set(o.ifiIndex as number, o.ifname as string);
     }
     const out: ViewChange[] = [];
     for (const [key, o] of old) if (!next.has(key)) out.push({ kind, action: 'removed', object: o, origin: 'resync' });

@@ -54,6 +54,12 @@ export type MonitorEvent = MonitorChange | MonitorResync;
 /** The monitor's current view, for the kinds it watches. */
 export type MonitorSnapshot = { [K in MonitorKind]?: Array<MonitorObjects[K]> };
 
+/**
+ * What else a kind's view needs: link names for the dev of addresses, routes and neighbours;
+ * links and addresses for the routes IPv4 flushes silently (see MonitorView).
+ */
+const DEPENDS: Record<MonitorKind, MonitorKind[]> = { link: ['addr', 'route', 'neigh'], addr: ['route'], route: [], neigh: [], rule: [] };
+
 /** Tries of a dump; ENOBUFS ones wait a little longer each time (about 4 s in all). */
 const DUMP_ATTEMPTS = 50;
 
@@ -76,7 +82,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent>, AsyncDispos
   resyncs = 0;
 
   private readonly chosen: ReadonlySet<MonitorKind>;
-  /** The chosen kinds and what they depend on (routes need links and addresses: see MonitorView). */
+  /** The chosen kinds and what they depend on (see DEPENDS). */
   private readonly tracked: MonitorKind[];
   private readonly view: MonitorView;
   /** Per kind, the arrival number before which notifications are already in the view's dump. */
@@ -91,7 +97,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent>, AsyncDispos
     const chosen = MONITOR_KINDS.filter((k) => opts[k] === true);
     this.kinds = chosen.length > 0 ? chosen : MONITOR_KINDS;
     this.chosen = new Set(this.kinds);
-    this.tracked = MONITOR_KINDS.filter((k) => this.chosen.has(k) || (this.chosen.has('route') && (k === 'link' || k === 'addr')));
+    this.tracked = MONITOR_KINDS.filter((k) => this.chosen.has(k) || DEPENDS[k].some((d) => this.chosen.has(d)));
     this.view = new MonitorView(this.tracked);
     for (const k of this.tracked) {
       this.byType.set(KINDS[k].newType, { kind: k, isNew: true });
@@ -136,7 +142,9 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent>, AsyncDispos
       const release = buffer.hold();
       this.fence.set(kind, buffer.arrived);
       try {
-        return await families.get(kind)!.dump(KINDS[kind].dumpOp, {}, { signal: this.abort.signal }).toArray();
+        const family = families.get(kind)!;
+        const list = await family.dump(KINDS[kind].dumpOp, {}, { signal: this.abort.signal }).toArray();
+        return list.map((o) => KINDS[kind].decorate(o, family.spec, this.view.names));
       } catch (err) {
         const full = err instanceof NetlinkError && err.code === 'ENOBUFS';
         if (!(full || err instanceof DumpInterruptedError) || attempt === DUMP_ATTEMPTS) throw err;
@@ -169,9 +177,11 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent>, AsyncDispos
         }
         const t = this.byType.get(item.type);
         if (!t || n < (this.fence.get(t.kind) ?? 0)) continue;
-        const decoded = families.get(t.kind)!.notification(item);
+        const family = families.get(t.kind)!;
+        const decoded = family.notification(item);
         if (decoded?.kind !== 'notification') continue;
-        yield* this.changes(this.view.apply(t.kind, t.isNew, decoded.msg));
+        const object = KINDS[t.kind].decorate(decoded.msg, family.spec, this.view.names);
+        yield* this.changes(this.view.apply(t.kind, t.isNew, object));
       }
     } finally {
       this.close();
@@ -227,7 +237,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent>, AsyncDispos
  * Watches rtnetlink: one NETLINK_ROUTE socket joins the multicast groups of the chosen kinds
  * (IPv4 and IPv6 where both exist), each notification is decoded by its rt-* spec according
  * to its nlmsg_type, and the stream yields `{ kind, action, object, origin }` in the kernel's
- * order, paced by its consumer (unread notifications stop the socket's reading; the kernel
+ * order (`object` as links(), addresses(), routes(), neighbours() and rules() list them), paced by its consumer (unread notifications stop the socket's reading; the kernel
  * then holds up to `rcvbuf` bytes, and drops beyond that: see below).
  *
  * The monitor keeps a view: it dumps each chosen kind once at the start (`ready`), so that an

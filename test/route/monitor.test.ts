@@ -62,21 +62,19 @@ function describe(events: MonitorEvent[]): string {
     .join('\n');
 }
 
-/** ip -j's routes as `dst/len table metric`, as the monitor's keys see them. */
+const TABLES: Record<string, number> = { main: 254, local: 255, default: 253 };
+
+/** ip -j's routes as `dst table metric` (dst as ip prints it: "default", "10.0.0.0/24", a bare host address). */
 function ipRouteKeys(version: 4 | 6): string[] {
-  const rows = ipJson<Array<{ dst: string; table?: string; metric?: number; type?: string }>>(ns.name, `-${version}`, 'route', 'show', 'table', 'all');
-  return rows
-    .map((r) => {
-      const dst = r.dst === 'default' ? (version === 4 ? '0.0.0.0/0' : '::/0') : r.dst.includes('/') ? r.dst : `${r.dst}/${version === 4 ? 32 : 128}`;
-      return `${dst} ${r.table ?? 'main'} ${r.metric ?? 0}`;
-    })
-    .sort();
+  const rows = ipJson<Array<{ dst: string; table?: string; metric?: number }>>(ns.name, `-${version}`, 'route', 'show', 'table', 'all');
+  return rows.map((r) => `${r.dst} ${TABLES[r.table ?? 'main'] ?? Number(r.table)} ${r.metric ?? 0}`).sort();
 }
 
 function viewRouteKeys(m: Monitor, version: 4 | 6): string[] {
-  return (m.snapshot().route as unknown as Obj[])
-    .filter((r) => r.rtmFamily === (version === 4 ? 'inet' : 'inet6'))
-    .map((r) => `${String(r.dst ?? (version === 4 ? '0.0.0.0' : '::'))}/${String(r.rtmDstLen)} ${String(r.table ?? r.rtmTable)} ${String(r.priority ?? 0)}`)
+  return m
+    .snapshot()
+    .route!.filter((r) => r.family === (version === 4 ? 'inet' : 'inet6'))
+    .map((r) => `${r.dst} ${r.table} ${r.metric ?? 0}`)
     .sort();
 }
 
@@ -87,7 +85,7 @@ function ipAddrKeys(): string[] {
 }
 
 function viewAddrKeys(m: Monitor): string[] {
-  return (m.snapshot().addr as unknown as Obj[]).map((a) => `${String(a.ifaIndex)} ${String(a.local ?? a.address)}/${String(a.ifaPrefixlen)}`).sort();
+  return m.snapshot().addr!.map((a) => `${a.index} ${a.cidr}`).sort();
 }
 
 test('every kind: changes made with ip arrive in order, typed, with the right action', async () => {
@@ -119,16 +117,16 @@ test('every kind: changes made with ip arrive in order, typed, with the right ac
   for (const s of steps) ip(ns.name, ...s);
   const events = await reader;
 
-  const m0 = (o: Obj) => o.ifname === 'm0';
-  const addr = (o: Obj) => o.local === '10.30.0.1' && o.ifaPrefixlen === 24;
-  const route = (gw: string) => (o: Obj) => o.dst === '10.31.0.0' && o.rtmDstLen === 16 && o.gateway === gw;
-  const neigh = (mac: string) => (o: Obj) => o.dst === '10.30.0.9' && o.lladdr === mac;
-  const rule = (o: Obj) => o.src === '10.32.0.0' && o.srcLen === 16 && o.priority === 500 && o.table === 100;
+  const m0 = (o: Obj) => o.name === 'm0';
+  const addr = (o: Obj) => o.cidr === '10.30.0.1/24' && o.dev === 'm0';
+  const route = (gw: string) => (o: Obj) => o.dst === '10.31.0.0/16' && o.gateway === gw && o.dev === 'm0';
+  const neigh = (mac: string) => (o: Obj) => o.dst === '10.30.0.9' && o.lladdr === mac && o.dev === 'm0';
+  const rule = (o: Obj) => o.from === '10.32.0.0/16' && o.priority === 500 && o.table === 100;
   findInOrder(events, [
     { kind: 'link', action: 'changed', match: (o) => o.ifname === 'pre0' && o.mtu === 1400 },
     { kind: 'link', action: 'added', match: m0 },
     { kind: 'addr', action: 'added', match: addr },
-    { kind: 'link', action: 'changed', match: (o) => m0(o) && (o.ifiFlags as string[]).includes('up') },
+    { kind: 'link', action: 'changed', match: (o) => m0(o) && o.up === true },
     { kind: 'route', action: 'added', match: route('10.30.0.2') },
     { kind: 'route', action: 'changed', match: route('10.30.0.3') },
     { kind: 'neigh', action: 'added', match: neigh('02:00:00:00:00:09') },
@@ -136,7 +134,7 @@ test('every kind: changes made with ip arrive in order, typed, with the right ac
     { kind: 'neigh', action: 'removed', match: (o) => o.dst === '10.30.0.9' },
     { kind: 'rule', action: 'added', match: rule },
     { kind: 'rule', action: 'removed', match: rule },
-    { kind: 'route', action: 'removed', match: (o) => o.dst === '10.31.0.0' },
+    { kind: 'route', action: 'removed', match: (o) => o.dst === '10.31.0.0/16' },
     { kind: 'addr', action: 'removed', match: addr },
     { kind: 'link', action: 'removed', match: m0 },
   ]);
@@ -147,8 +145,8 @@ test('every kind: changes made with ip arrive in order, typed, with the right ac
   ]);
   assert.ok(events.every((e) => e.kind !== 'resync' && e.origin !== 'resync'), 'no overrun at default settings');
   // The event's object is the kernel's: ifindex as ip -j shows it.
-  const pre = events.find((e) => e.kind === 'link' && (e.object as unknown as Obj).ifname === 'pre0')!;
-  assert.equal((pre.kind === 'link' && pre.object.ifiIndex) as number, ipJson<Array<{ ifindex: number }>>(ns.name, 'link', 'show', 'pre0')[0]!.ifindex);
+  const pre = events.find((e) => e.kind === 'link' && e.object.name === 'pre0');
+  assert.equal(pre?.kind === 'link' && pre.object.index, ipJson<Array<{ ifindex: number }>>(ns.name, 'link', 'show', 'pre0')[0]!.ifindex);
   assert.deepEqual(viewRouteKeys(m, 4), ipRouteKeys(4));
   assert.deepEqual(viewRouteKeys(m, 6), ipRouteKeys(6));
   assert.deepEqual(viewAddrKeys(m), ipAddrKeys());
@@ -165,14 +163,14 @@ test('routes only: no link or address events, and the IPv4 routes a downed devic
   await m.ready;
   assert.deepEqual(m.kinds, ['route']);
   assert.deepEqual(Object.keys(m.snapshot()), ['route']);
-  const reader = readUntil(m, (e) => e.kind === 'route' && e.action === 'added' && (e.object as unknown as Obj).dst === '10.42.0.0');
+  const reader = readUntil(m, (e) => e.kind === 'route' && e.action === 'added' && (e.object as unknown as Obj).dst === '10.42.0.0/16');
   ip(ns.name, 'link', 'set', 'f0', 'down');
   ip(ns.name, 'route', 'add', '10.42.0.0/16', 'dev', 'lo');
   const events = await reader;
   assert.ok(events.every((e) => e.kind === 'route'), describe(events));
   const flushed = events.filter((e) => e.kind === 'route' && e.origin === 'flush').map((e) => (e.kind === 'route' ? e.object.dst : ''));
   // ip monitor shows no deletion for these: the kernel flushes them silently.
-  assert.deepEqual(flushed.sort(), ['10.40.0.0', '10.40.0.255', '10.41.0.0']);
+  assert.deepEqual(flushed.sort(), ['10.40.0.0/24', '10.40.0.255', '10.41.0.0/16']);
   assert.deepEqual(viewRouteKeys(m, 4), ipRouteKeys(4));
   ip(ns.name, 'route', 'del', '10.42.0.0/16', 'dev', 'lo');
   ip(ns.name, 'link', 'del', 'f0');
@@ -221,7 +219,7 @@ test('an overrun (a tiny receive buffer, nobody reading): the resync is reported
   assert.deepEqual(viewAddrKeys(m), ipAddrKeys());
   // A consumer applying the events itself ends with the same set.
   const mine = new Map<string, Obj>();
-  const key = (o: Obj) => `${String(o.rtmFamily)} ${String(o.table)} ${String(o.dst)}/${String(o.rtmDstLen)} ${String(o.priority ?? 0)}`;
+  const key = (o: Obj) => `${String(o.family)} ${String(o.table)} ${String(o.dst)} ${String(o.metric ?? 0)}`;
   for (const e of events) {
     if (e.kind !== 'route') continue;
     const o = e.object as unknown as Obj;
