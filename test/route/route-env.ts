@@ -1,0 +1,110 @@
+// Helpers of the rtnetlink layer's tests: a namespace per test, ip batches, the kernel's state as
+// `ip -j` shows it (to check that a refused change changed nothing), and ip's names for numbers.
+import { execFileSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { ipJson, useNetns } from '../helpers/netns.js';
+
+/** A test in a network namespace of its own, created before it and deleted after it. */
+export function nsTest(name: string, fn: (ns: string) => Promise<void>): void {
+  describe(name, () => {
+    const ns = useNetns('nlkit-route');
+    test(name, () => fn(ns.name));
+  });
+}
+
+/** Runs `ip -n NS -batch -` over the lines: one process for a whole setup. */
+export function ipBatch(ns: string, lines: string[]): void {
+  execFileSync('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Everything ip shows of a namespace's links, addresses, routes, neighbours and rules. */
+export function ipState(ns: string): Record<string, unknown> {
+  return {
+    links: ipJson(ns, '-d', 'link', 'show'),
+    addresses: ipJson(ns, 'addr', 'show'),
+    routes: ipJson(ns, 'route', 'show', 'table', 'all'),
+    neighbours: ipJson(ns, 'neigh', 'show', 'nud', 'all'),
+    rules4: ipJson(ns, '-4', 'rule', 'show'),
+    rules6: ipJson(ns, '-6', 'rule', 'show'),
+  };
+}
+
+/** ip's names of the reserved tables. */
+export function ipTable(id: number): string {
+  return ({ 253: 'default', 254: 'main', 255: 'local' } as Record<number, string>)[id] ?? String(id);
+}
+
+/** ip's name of RT_SCOPE_UNIVERSE is global; the others match the spec's. */
+export function ipScope(scope: unknown): string {
+  return scope === 'universe' ? 'global' : String(scope);
+}
+
+export interface IpLink {
+  ifindex: number;
+  ifname: string;
+  flags: string[];
+  mtu: number;
+  operstate: string;
+  address?: string;
+  master?: string;
+  link?: string;
+  txqlen?: number;
+  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown>; info_slave_kind?: string };
+}
+
+export interface IpAddrInfo {
+  family: string;
+  local: string;
+  address?: string;
+  prefixlen: number;
+  scope: string;
+  label?: string;
+  broadcast?: string;
+  nodad?: boolean;
+  noprefixroute?: boolean;
+  metric?: number;
+}
+
+export interface IpAddr {
+  ifindex: number;
+  ifname: string;
+  addr_info: IpAddrInfo[];
+}
+
+export interface IpRoute {
+  type?: string;
+  dst: string;
+  src?: string;
+  gateway?: string;
+  dev?: string;
+  table?: string;
+  protocol?: string;
+  scope?: string;
+  prefsrc?: string;
+  metric?: number;
+  flags: string[];
+  nexthops?: { gateway?: string; dev?: string; weight: number; flags: string[] }[];
+}
+
+export interface IpNeigh {
+  dst: string;
+  dev: string;
+  lladdr?: string;
+  state: string[];
+  router?: null;
+}
+
+export interface IpRule {
+  priority: number;
+  src: string;
+  srclen?: number;
+  dst?: string;
+  dstlen?: number;
+  table?: string;
+  action?: string;
+  iif?: string;
+  oif?: string;
+  fwmark?: string;
+  fwmask?: string;
+  not?: null;
+}
