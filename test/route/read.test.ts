@@ -1,7 +1,7 @@
 // Listings through nlkit against `ip -j` on the same namespace, field by field: links of every
 // kind this kernel has, IPv4 and IPv6 addresses, routes of every table and type, neighbours, rules.
 import assert from 'node:assert/strict';
-import { openRoute, links as listLinks, routes as listRoutes, type RouteClient } from '../../src/route/index.js';
+import { openRoute, links as listLinks, routes as listRoutes, type Route, type RouteClient, type Rule } from '../../src/route/index.js';
 import { ip, ipJson } from '../helpers/netns.js';
 import { ipBatch, ipScope, ipTable, nsTest, type IpAddr, type IpLink, type IpNeigh, type IpRoute, type IpRule } from './route-env.js';
 
@@ -142,7 +142,7 @@ nsTest('addresses: every address ip -j addr shows, with cidr, dev, scope, label,
 });
 
 /** A route in ip -j's terms, from nlkit's object: what ip prints and what it leaves out. */
-function asIp(r: Awaited<ReturnType<RouteClient['routes']>['toArray']> extends (infer R)[] ? R : never, showTable: boolean): IpRoute {
+function asIp(r: Route, showTable: boolean): IpRoute {
   const out: IpRoute = { dst: r.dst, flags: [] };
   if (r.type !== 'unicast') out.type = String(r.type);
   if (r.gateway !== undefined) out.gateway = r.gateway;
@@ -212,7 +212,7 @@ nsTest('neighbours: the entries ip -j neigh shows (noarp ones only with all), wi
   });
 });
 
-function ruleAsIp(r: Awaited<ReturnType<ReturnType<RouteClient['rules']>['toArray']>>[number]): IpRule {
+function ruleAsIp(r: Rule): IpRule {
   const out: IpRule = { priority: r.priority, src: r.src ?? 'all' };
   if (r.flags.includes('invert')) out.not = null;
   if (r.src !== undefined) out.srclen = r.srcLen;
