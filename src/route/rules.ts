@@ -122,7 +122,9 @@ export function ruleRequest(spec: FamilySpec, s: RuleSpec, forDelete: boolean): 
     req.dstLen = to.prefixLength;
     req.dst = to.address;
   }
-  const table = s.table !== undefined ? tableId(spec, s.table) : forDelete ? undefined : RT_TABLE_MAIN;
+  // As ip: a rule that looks a table up uses main unless told; one with another action has none.
+  const lookup = s.action === undefined || s.action === 'to-tbl';
+  const table = s.table !== undefined ? tableId(spec, s.table) : forDelete || !lookup ? undefined : RT_TABLE_MAIN;
   if (table !== undefined) {
     // As ip: the header's byte when the id fits it, else RT_TABLE_UNSPEC there and FRA_TABLE.
     req.fibRuleHdrTable = table < 256 ? table : RT_TABLE_UNSPEC;
