@@ -272,3 +272,15 @@ nsTest('listings stream: a large route dump breaks off early and the client goes
   assert.equal((await listRoutes({ netns: ns }).toArray()).length, 3001);
   assert.deepEqual((await listLinks({ netns: ns, kind: 'veth' }).toArray()).map((l) => l.name).sort(), ['va', 'vb']);
 });
+
+nsTest('await using: the client closes its one socket when the block ends', async (ns) => {
+  ipBatch(ns, ['link add ifb0 type ifb']);
+  let socket: RouteClient['socket'] | undefined;
+  {
+    await using rt = await openRoute({ netns: ns });
+    socket = rt.socket;
+    assert.equal((await rt.link('ifb0')).kind, 'ifb');
+    assert.equal(rt.netns, ns);
+  }
+  assert.equal(socket.closed, true);
+});
