@@ -1,17 +1,14 @@
 // RTA_MULTIPATH, which rt-route leaves binary: a run of struct rtnexthop heads (linux/rtnetlink.h:
 // u16 rtnh_len, u8 rtnh_flags, u8 rtnh_hops, s32 rtnh_ifindex), each followed by that next hop's
-// own route attributes and aligned to 4 bytes. Encoded and decoded here with the wire layer.
-import { forEachAttribute, MessageWriter, NetlinkProtocolError } from '../wire/index.js';
-import { formatIp } from './inet.js';
+// own route attributes and aligned to 4 bytes. The heads are written and read here; the
+// attributes after each are route-attrs, encoded and decoded by the spec's compiled set.
+import type { CompiledSet, DecodedObject } from '../spec/index.js';
+import { MessageWriter, NetlinkProtocolError } from '../wire/index.js';
 
 const RTNH_SIZE = 8;
-const RTA_GATEWAY = 5;
-const RTA_VIA = 18;
-const AF_INET = 2;
-const AF_INET6 = 10;
 
 /** RTNH_F_* bits (linux/rtnetlink.h), named as the rt-route spec's rtnh-flags. */
-export const RTNH_FLAGS: readonly [number, string][] = [
+const RTNH_FLAGS: readonly [number, string][] = [
   [1, 'dead'],
   [2, 'pervasive'],
   [4, 'onlink'],
@@ -23,7 +20,7 @@ export const RTNH_FLAGS: readonly [number, string][] = [
 
 export const RTNH_F_ONLINK = 4;
 
-export function rtnhFlagNames(bits: number): (string | number)[] {
+function rtnhFlagNames(bits: number): (string | number)[] {
   const out: (string | number)[] = [];
   let rest = bits;
   for (const [bit, name] of RTNH_FLAGS) {
@@ -36,8 +33,8 @@ export function rtnhFlagNames(bits: number): (string | number)[] {
   return out;
 }
 
-/** One next hop of a multipath route, decoded. */
-export interface NextHop {
+/** One next hop of a multipath route: its head, plus its route attributes as the spec decodes them. */
+export interface NextHop extends DecodedObject {
   ifindex: number;
   /** The link's name. */
   dev: string | undefined;
@@ -47,19 +44,20 @@ export interface NextHop {
   flags: (string | number)[];
 }
 
-/** One next hop to encode: the gateway's bytes (of the route's family), the link, the weight. */
-export interface NextHopBytes {
-  gateway?: Uint8Array;
+/** One next hop to encode: its head's fields and its route attributes (`{ gateway: '10.0.0.1' }`). */
+export interface NextHopRequest {
   ifindex: number;
+  /** 1 to 256. */
   weight: number;
   flags: number;
+  attrs: object;
 }
 
-export function encodeMultipath(hops: readonly NextHopBytes[]): Uint8Array {
-  const w = new MessageWriter(64 + hops.length * 24);
+export function encodeMultipath(routeAttrs: CompiledSet, hops: readonly NextHopRequest[]): Uint8Array {
+  const w = new MessageWriter(64 + hops.length * 32);
   for (const h of hops) {
     const at = w.header(RTNH_SIZE);
-    if (h.gateway) w.binary(RTA_GATEWAY, h.gateway);
+    routeAttrs.encode(w, h.attrs);
     const view = w.dataView;
     view.setUint16(at, w.length - at, true);
     view.setUint8(at + 2, h.flags);
@@ -70,7 +68,7 @@ export function encodeMultipath(hops: readonly NextHopBytes[]): Uint8Array {
 }
 
 /** The next hops of an RTA_MULTIPATH payload; `names` maps link indexes to names. */
-export function decodeMultipath(data: Uint8Array, names: ReadonlyMap<number, string>): NextHop[] {
+export function decodeMultipath(routeAttrs: CompiledSet, data: Uint8Array, names: ReadonlyMap<number, string>): NextHop[] {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out: NextHop[] = [];
   let off = 0;
@@ -78,15 +76,11 @@ export function decodeMultipath(data: Uint8Array, names: ReadonlyMap<number, str
     const len = view.getUint16(off, true);
     if (len < RTNH_SIZE || off + len > data.byteLength) throw new NetlinkProtocolError(off, `rtnexthop length ${len} does not fit the ${data.byteLength - off} bytes left of RTA_MULTIPATH`);
     const ifindex = view.getInt32(off + 4, true);
-    const hop: NextHop = { ifindex, dev: names.get(ifindex), weight: view.getUint8(off + 3) + 1, flags: rtnhFlagNames(view.getUint8(off + 2)) };
-    forEachAttribute(view, off + RTNH_SIZE, off + len, (type, at, length) => {
-      if (type === RTA_GATEWAY && (length === 4 || length === 16)) hop.gateway = formatIp(data.subarray(at, at + length));
-      // struct rtvia: a u16 family, then the address (an IPv6 gateway of an IPv4 route).
-      if (type === RTA_VIA && length >= 2) {
-        const fam = view.getUint16(at, true);
-        if ((fam === AF_INET && length === 6) || (fam === AF_INET6 && length === 18)) hop.gateway = formatIp(data.subarray(at + 2, at + length));
-      }
-    });
+    const hop = routeAttrs.decode(view, off + RTNH_SIZE, off + len) as NextHop;
+    hop.ifindex = ifindex;
+    hop.dev = names.get(ifindex);
+    hop.weight = view.getUint8(off + 3) + 1;
+    hop.flags = rtnhFlagNames(view.getUint8(off + 2));
     out.push(hop);
     off += (len + 3) & ~3;
   }

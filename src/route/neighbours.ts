@@ -94,4 +94,3 @@ export function neighbourRequest(spec: FamilySpec, s: NeighbourSpec | NeighbourS
   return { request, dst: dst.address };
 }
 
-export { familyArg };

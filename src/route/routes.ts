@@ -1,11 +1,11 @@
 // Routes: the decoded object with `ip -j`'s view of it (dst as "default" or a prefix, table as a
 // number, dev by name, next hops), the filter `ip route show` applies, and the newroute/delroute
 // requests `ip route add/replace/change/del` send (iproute2 iproute.c).
-import type { DecodedObject, FamilySpec } from '../spec/index.js';
+import { compileFamily, type CompiledSet, type DecodedObject, type FamilySpec } from '../spec/index.js';
 import { invalid } from './errors.js';
 import { describe, familyName, parseCidr, parseIp, versionOf, type InetFamily, type IpVersion, type Prefix } from './inet.js';
 import type { LinkRef } from './links.js';
-import { decodeMultipath, encodeMultipath, RTNH_F_ONLINK, type NextHop, type NextHopBytes } from './multipath.js';
+import { decodeMultipath, encodeMultipath, RTNH_F_ONLINK, type NextHop, type NextHopRequest } from './multipath.js';
 import { enumArg, enumNumber, RT_TABLE_LOCAL, RT_TABLE_MAIN, RT_TABLE_UNSPEC, SCOPE_ALIASES, tableId, tableName, type TableRef } from './names.js';
 import { enumName, enumValue } from './specs.js';
 
@@ -56,6 +56,15 @@ function prefixText(address: unknown, len: number, family: unknown): string {
   return len === hostLength(family) ? address : `${address}/${len}`;
 }
 
+const compiledAttrs = new WeakMap<FamilySpec, CompiledSet>();
+
+/** rt-route's route-attrs compiled (camelCase names): the attributes inside each next hop. */
+function routeAttrs(spec: FamilySpec): CompiledSet {
+  let set = compiledAttrs.get(spec);
+  if (!set) compiledAttrs.set(spec, (set = compileFamily(spec, { names: 'camel' }).set('route-attrs')));
+  return set;
+}
+
 /** Adds `ip -j`'s view to a decoded route, in place; `names` maps link indexes to names. */
 export function asRoute(o: DecodedObject, spec: FamilySpec, names: ReadonlyMap<number, string>): Route {
   const r = o as Route;
@@ -68,7 +77,7 @@ export function asRoute(o: DecodedObject, spec: FamilySpec, names: ReadonlyMap<n
   r.type = r.rtmType;
   r.protocol = r.rtmProtocol;
   r.scope = r.rtmScope;
-  if (o.multipath instanceof Uint8Array) r.nexthops = decodeMultipath(o.multipath, names);
+  if (o.multipath instanceof Uint8Array) r.nexthops = decodeMultipath(routeAttrs(spec), o.multipath, names);
   return r;
 }
 
@@ -243,18 +252,18 @@ export function routeRequest(spec: FamilySpec, s: RouteSpec, p: ParsedRoute, ifi
   const hops = s.nexthops ?? [];
   if (hops.length > 0) {
     if (s.gateway !== undefined || s.dev !== undefined) throw invalid(`route ${p.text}: give either gateway/dev or nexthops, not both`);
-    const encoded: NextHopBytes[] = hops.map((h, i) => {
+    const encoded: NextHopRequest[] = hops.map((h, i) => {
       const weight = h.weight ?? 1;
       if (!Number.isInteger(weight) || weight < 1 || weight > 256) throw invalid(`nexthops[${i}].weight: ${describe(weight)} is not an integer from 1 to 256`);
       if (h.gateway === undefined && hopDevs[i] === undefined) throw invalid(`nexthops[${i}]: a next hop needs a gateway or a dev`);
       return {
-        ...(h.gateway !== undefined ? { gateway: parseIp(h.gateway, `nexthops[${i}].gateway`).bytes } : {}),
+        attrs: h.gateway !== undefined ? { gateway: parseIp(h.gateway, `nexthops[${i}].gateway`).address } : {},
         ifindex: hopDevs[i] ?? 0,
         weight,
         flags: h.onlink ? RTNH_F_ONLINK : 0,
       };
     });
-    req.multipath = encodeMultipath(encoded);
+    req.multipath = encodeMultipath(routeAttrs(spec), encoded);
   }
   const scopeGiven = s.scope !== undefined;
   if (scopeGiven) req.rtmScope = enumArg(spec, 'rt-scope', s.scope, 'scope', SCOPE_ALIASES);

@@ -1,17 +1,9 @@
 // Adding, replacing and deleting IPv4 and IPv6 addresses through nlkit, checked against ip -j addr.
 import assert from 'node:assert/strict';
-import { addAddress, openRoute, type RouteClient } from '../../src/route/index.js';
+import { addAddress } from '../../src/route/index.js';
 import { ipJson } from '../helpers/netns.js';
-import { ipBatch, ipScope, ipState, nsTest, type IpAddr, type IpAddrInfo } from './route-env.js';
+import { type IpAddr, type IpAddrInfo, ipBatch, ipScope, ipState, nsTest, withClient } from './route-env.js';
 
-async function withClient(ns: string, fn: (rt: RouteClient) => Promise<void>): Promise<void> {
-  const rt = await openRoute({ netns: ns });
-  try {
-    await fn(rt);
-  } finally {
-    rt.close();
-  }
-}
 
 function ipAddrs(ns: string, dev: string): IpAddrInfo[] {
   return ipJson<IpAddr[]>(ns, 'addr', 'show', 'dev', dev)[0]!.addr_info;

@@ -3,22 +3,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { addLink, deleteLink, link, openRoute, setLink, type RouteClient } from '../../src/route/index.js';
+import { addLink, deleteLink, link, setLink, type RouteClient } from '../../src/route/index.js';
 import { createNetns, deleteNetns, ip, ipJson } from '../helpers/netns.js';
-import { ipState, nsTest, type IpLink } from './route-env.js';
+import { type IpLink, ipState, nsTest, withClient } from './route-env.js';
 
 function ipLink(ns: string, name: string): IpLink {
   return ipJson<IpLink[]>(ns, '-d', 'link', 'show', name)[0]!;
 }
 
-async function withClient(ns: string, fn: (rt: RouteClient) => Promise<void>): Promise<void> {
-  const rt = await openRoute({ netns: ns });
-  try {
-    await fn(rt);
-  } finally {
-    rt.close();
-  }
-}
 
 /** What ip and nlkit both say about a link: index, name, mtu, mac, up, kind, master and lower link by name. */
 async function agree(rt: RouteClient, ns: string, name: string): Promise<IpLink> {

@@ -1,17 +1,8 @@
 // Neighbours and routing rules through nlkit, checked against ip -j neigh and ip -j rule.
 import assert from 'node:assert/strict';
-import { openRoute, type RouteClient } from '../../src/route/index.js';
 import { ipJson } from '../helpers/netns.js';
-import { ipBatch, ipState, nsTest, type IpNeigh, type IpRule } from './route-env.js';
+import { type IpNeigh, type IpRule, ipBatch, ipState, nsTest, withClient } from './route-env.js';
 
-async function withClient(ns: string, fn: (rt: RouteClient) => Promise<void>): Promise<void> {
-  const rt = await openRoute({ netns: ns });
-  try {
-    await fn(rt);
-  } finally {
-    rt.close();
-  }
-}
 
 function neigh(ns: string, dst: string): IpNeigh | undefined {
   return ipJson<IpNeigh[]>(ns, 'neigh', 'show', 'nud', 'all').find((n) => n.dst === dst);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { openRoute, links as listLinks, routes as listRoutes, type Route, type RouteClient, type Rule } from '../../src/route/index.js';
 import { ip, ipJson } from '../helpers/netns.js';
-import { ipBatch, ipScope, ipTable, nsTest, type IpAddr, type IpLink, type IpNeigh, type IpRoute, type IpRule } from './route-env.js';
+import { type IpAddr, type IpLink, type IpNeigh, type IpRoute, type IpRule, ipBatch, ipScope, ipTable, nsTest, withClient } from './route-env.js';
 
 /** A namespace with something of everything, made by ip. */
 function populate(ns: string): void {
@@ -43,14 +43,6 @@ function populate(ns: string): void {
   ip(ns, '-6', 'rule', 'add', 'from', '2001:db8:9::/48', 'table', '100', 'pref', '1000');
 }
 
-async function withClient(ns: string, fn: (rt: RouteClient) => Promise<void>): Promise<void> {
-  const rt = await openRoute({ netns: ns });
-  try {
-    await fn(rt);
-  } finally {
-    rt.close();
-  }
-}
 
 nsTest('links: every link ip -j -d link shows, with index, name, flags, mtu, mac, master, peer and kind', async (ns) => {
   populate(ns);

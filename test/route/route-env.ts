@@ -2,6 +2,7 @@
 // `ip -j` shows it (to check that a refused change changed nothing), and ip's names for numbers.
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { openRoute, type RouteClient } from '../../src/route/index.js';
 import { ipJson, useNetns } from '../helpers/netns.js';
 
 /** A test in a network namespace of its own, created before it and deleted after it. */
@@ -10,6 +11,16 @@ export function nsTest(name: string, fn: (ns: string) => Promise<void>): void {
     const ns = useNetns('nlkit-route');
     test(name, () => fn(ns.name));
   });
+}
+
+/** Runs `fn` with a RouteClient in the namespace, closed afterwards. */
+export async function withClient(ns: string, fn: (rt: RouteClient) => Promise<void>): Promise<void> {
+  const rt = await openRoute({ netns: ns });
+  try {
+    await fn(rt);
+  } finally {
+    rt.close();
+  }
 }
 
 /** Runs `ip -n NS -batch -` over the lines: one process for a whole setup. */

@@ -1,18 +1,10 @@
 // Adding, replacing, changing and deleting routes through nlkit, checked against ip -j route and
 // against nlkit's own listing: gateways, devs, tables, metrics, types, multipath, IPv6.
 import assert from 'node:assert/strict';
-import { addRoute, openRoute, type Route, type RouteClient } from '../../src/route/index.js';
+import { addRoute, type Route, type RouteClient } from '../../src/route/index.js';
 import { ipJson } from '../helpers/netns.js';
-import { ipBatch, ipState, nsTest, type IpRoute } from './route-env.js';
+import { type IpRoute, ipBatch, ipState, nsTest, withClient } from './route-env.js';
 
-async function withClient(ns: string, fn: (rt: RouteClient) => Promise<void>): Promise<void> {
-  const rt = await openRoute({ netns: ns });
-  try {
-    await fn(rt);
-  } finally {
-    rt.close();
-  }
-}
 
 /** Two veths up with addresses, so gateways are reachable. */
 function wire(ns: string): void {
