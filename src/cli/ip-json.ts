@@ -118,7 +118,7 @@ export function addrInfoJson(a: Address): Json {
 /**
  * `ip -j addr show`: each link with its addresses. As ip: with a family chosen (-4/-6) the
  * link layer (link_type, address, broadcast) is left out, and with -6 for every link (`all`)
- * also qdisc and group, since ip then reads links through the kernel's AF_INET6 link dump.
+ * also qdisc, master and group, since ip then reads links through the kernel's AF_INET6 link dump.
  */
 export function addrJson(links: Iterable<Link>, addrs: Address[], index: LinkIndex, family?: 'inet' | 'inet6', all = true): Json[] {
   const byLink = new Map<number, Address[]>();
@@ -132,7 +132,7 @@ export function addrJson(links: Iterable<Link>, addrs: Address[], index: LinkInd
     const j = linkJson(l, index, true);
     if (family !== undefined) {
       for (const k of ['link_type', 'address', 'broadcast', 'permaddr']) delete j[k];
-      if (family === 'inet6' && all) for (const k of ['qdisc', 'group']) delete j[k];
+      if (family === 'inet6' && all) for (const k of ['qdisc', 'master', 'group']) delete j[k];
     }
     j.addr_info = (byLink.get(l.index) ?? []).map(addrInfoJson);
     out.push(j);
