@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { addAddress } from '../../src/route/index.js';
 import { ipJson } from '../helpers/netns.js';
-import { type IpAddr, type IpAddrInfo, ipBatch, ipScope, ipState, nsTest, withClient } from './route-env.js';
+import { type IpAddr, type IpAddrInfo, ipBatch, ipScope, ipState, nsTest, settledState, withClient } from './route-env.js';
 
 
 function ipAddrs(ns: string, dev: string): IpAddrInfo[] {
@@ -69,7 +69,7 @@ nsTest('replace changes an address in place (metric of its prefix route); add of
     assert.equal(find(ns, 'va', '10.1.0.1')!.metric, 77);
     assert.ok(find(ns, 'va', '10.1.0.2'));
     assert.ok(ipJson<Array<{ dst: string; metric?: number }>>(ns, 'route', 'show').some((r) => r.dst === '10.1.0.0/24' && r.metric === 77));
-    const before = ipState(ns);
+    const before = await settledState(ns);
     await assert.rejects(rt.addAddress({ dev: 'va', address: '10.1.0.1/24' }), { code: 'EEXIST', message: 'EEXIST: address 10.1.0.1/24 on link "va" already exists' });
     await assert.rejects(rt.deleteAddress({ dev: 'va', address: '10.1.0.9/24' }), { code: 'EADDRNOTAVAIL', message: 'EADDRNOTAVAIL: address 10.1.0.9/24 on link "va" not found' });
     assert.deepEqual(ipState(ns), before);
@@ -80,7 +80,7 @@ nsTest('replace changes an address in place (metric of its prefix route); add of
 
 nsTest('address arguments checked before sending: malformed CIDR, broadcast on IPv6, a label not starting with the link name, unknown device', async (ns) => {
   ipBatch(ns, ['link add va type veth peer name vb']);
-  const before = ipState(ns);
+  const before = await settledState(ns);
   await withClient(ns, async (rt) => {
     await assert.rejects(rt.addAddress({ dev: 'va', address: '10.0.0.300/24' }), { code: 'EINVAL', message: /^EINVAL: 10\.0\.0\.300\/24 is not an IPv4 CIDR/ });
     await assert.rejects(rt.addAddress({ dev: 'va', address: '2001:db8::1/129' }), { code: 'EINVAL', message: /^EINVAL: 2001:db8::1\/129 is not an IPv6 CIDR/ });

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { addLink, deleteLink, link, setLink, type RouteClient } from '../../src/route/index.js';
 import { createNetns, deleteNetns, ip, ipJson } from '../helpers/netns.js';
-import { type IpLink, ipState, nsTest, withClient } from './route-env.js';
+import { type IpLink, ipState, nsTest, settledState, withClient } from './route-env.js';
 
 function ipLink(ns: string, name: string): IpLink {
   return ipJson<IpLink[]>(ns, '-d', 'link', 'show', name)[0]!;
@@ -108,7 +108,7 @@ nsTest('ifb, and the kinds this kernel lacks (dummy, vlan, bond): one EOPNOTSUPP
     await rt.addLink({ name: 'ifb0', kind: 'ifb', up: true });
     assert.equal((await agree(rt, ns, 'ifb0')).linkinfo?.info_kind, 'ifb');
     await rt.addLink({ name: 'va', kind: 'veth', peer: { name: 'vb' } });
-    const before = ipState(ns);
+    const before = await settledState(ns);
     await assert.rejects(rt.addLink({ name: 'd0', kind: 'dummy' }), {
       name: 'NetlinkError',
       code: 'EOPNOTSUPP',
@@ -144,7 +144,7 @@ nsTest('setLink: up and down, mtu, address, alias, rename; deleteLink; as ip sho
 nsTest('a rename onto an existing name is EEXIST naming both links, nothing changed', async (ns) => {
   await withClient(ns, async (rt) => {
     await rt.addLink({ name: 'va', kind: 'veth', peer: { name: 'vb' } });
-    const before = ipState(ns);
+    const before = await settledState(ns);
     await assert.rejects(rt.setLink('va', { name: 'vb' }), { code: 'EEXIST', message: 'EEXIST: link "vb" already exists (cannot rename link "va")' });
     await assert.rejects(rt.addLink({ name: 'va', kind: 'veth', peer: { name: 'vz' } }), { code: 'EEXIST', message: 'EEXIST: link "va" (veth peer "vz") already exists' });
     assert.deepEqual(ipState(ns), before);

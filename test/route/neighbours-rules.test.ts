@@ -1,7 +1,7 @@
 // Neighbours and routing rules through nlkit, checked against ip -j neigh and ip -j rule.
 import assert from 'node:assert/strict';
 import { ipJson } from '../helpers/netns.js';
-import { type IpNeigh, type IpRule, ipBatch, ipState, nsTest, withClient } from './route-env.js';
+import { type IpNeigh, type IpRule, ipBatch, ipState, nsTest, settledState, withClient } from './route-env.js';
 
 
 function neigh(ns: string, dst: string): IpNeigh | undefined {
@@ -28,7 +28,7 @@ nsTest('neighbours: add permanent (default) and other states, IPv6 router, repla
     assert.deepEqual(neigh(ns, '10.1.0.5'), { dst: '10.1.0.5', dev: 'va', lladdr: '02:00:00:00:00:55', state: ['REACHABLE'] });
     await rt.deleteNeighbour({ dst: '10.1.0.5', dev: 'va' });
     assert.equal(neigh(ns, '10.1.0.5'), undefined);
-    const before = ipState(ns);
+    const before = await settledState(ns);
     await assert.rejects(rt.addNeighbour({ dst: '10.1.0.6', lladdr: '02:00:00:00:00:06', dev: 'va' }), { code: 'EEXIST', message: 'EEXIST: neighbour 10.1.0.6 dev "va" already exists' });
     await assert.rejects(rt.deleteNeighbour({ dst: '10.1.0.99', dev: 'va' }), { code: 'ENOENT', message: 'ENOENT: neighbour 10.1.0.99 dev "va" not found' });
     await assert.rejects(rt.addNeighbour({ dst: '10.1.0.8', lladdr: 'zz:00', dev: 'va' }), { code: 'EINVAL', message: /zz:00 is not a link-layer address/ });
@@ -72,7 +72,7 @@ nsTest('rules: from/to prefixes, tables above 255, fwmark/mask, iif/oif, actions
       ipJson<IpRule[]>(ns, 'rule', 'show').map((r) => r.priority),
       [0, 900, 1100, 1200, 1400, 32766, 32767],
     );
-    const before = ipState(ns);
+    const before = await settledState(ns);
     await assert.rejects(rt.addRule({ fwmark: 0x10, fwmask: 0xff, iif: 'va', table: 200, priority: 1100 }), { code: 'EEXIST', message: 'EEXIST: rule priority 1100 from all fwmark 16 iif va table 200 already exists' });
     await assert.rejects(rt.deleteRule({ priority: 4321 }), { code: 'ENOENT', message: 'ENOENT: rule priority 4321 from all not found' });
     await assert.rejects(rt.addRule({ from: '10.9.0.0/16', to: '2001:db8::/32' }), { code: 'EINVAL', message: /to 2001:db8::\/32 is IPv6, expected IPv4/ });

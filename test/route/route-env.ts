@@ -28,16 +28,35 @@ export function ipBatch(ns: string, lines: string[]): void {
   execFileSync('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-/** Everything ip shows of a namespace's links, addresses, routes, neighbours and rules. */
+/**
+ * Everything ip shows of a namespace's links, addresses, routes, neighbours and rules (without the
+ * noarp neighbours the kernel adds by itself for multicast groups).
+ */
 export function ipState(ns: string): Record<string, unknown> {
   return {
     links: ipJson(ns, '-d', 'link', 'show'),
     addresses: ipJson(ns, 'addr', 'show'),
     routes: ipJson(ns, 'route', 'show', 'table', 'all'),
-    neighbours: ipJson(ns, 'neigh', 'show', 'nud', 'all'),
+    neighbours: ipJson(ns, 'neigh', 'show'),
     rules4: ipJson(ns, '-4', 'rule', 'show'),
     rules6: ipJson(ns, '-6', 'rule', 'show'),
   };
+}
+
+/**
+ * ipState once the kernel is done with what links coming up set off by themselves (IPv6 DAD,
+ * link-local addresses and routes, operstate): two readings 200 ms apart that agree. The
+ * baseline of the "nothing changed" checks.
+ */
+export async function settledState(ns: string): Promise<Record<string, unknown>> {
+  let last = ipState(ns);
+  for (let i = 0; i < 25; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = ipState(ns);
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
 }
 
 /** ip's names of the reserved tables. */

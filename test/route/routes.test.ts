@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { addRoute, type Route, type RouteClient } from '../../src/route/index.js';
 import { ipJson } from '../helpers/netns.js';
-import { type IpRoute, ipBatch, ipState, nsTest, withClient } from './route-env.js';
+import { type IpRoute, ipBatch, ipState, nsTest, settledState, withClient } from './route-env.js';
 
 
 /** Two veths up with addresses, so gateways are reachable. */
@@ -143,7 +143,7 @@ nsTest('replace, change, append and delete, with the flags ip uses', async (ns) 
     assert.equal(ipRoute(ns, '10.42.0.0/24'), undefined);
     await rt.deleteRoute({ dst: '10.40.0.0/24' });
     assert.equal(ipRoute(ns, '10.40.0.0/24'), undefined);
-    const before = ipState(ns);
+    const before = await settledState(ns);
     await assert.rejects(rt.deleteRoute({ dst: '10.40.0.0/24' }), { code: 'ESRCH', message: 'ESRCH: route 10.40.0.0/24 table main not found' });
     assert.deepEqual(ipState(ns), before);
   });
@@ -154,7 +154,7 @@ nsTest('bad route input: one clear error each, nothing changed (malformed CIDR, 
   await withClient(ns, async (rt) => {
     await rt.addRoute({ dst: '10.0.0.0/24', gateway: '10.1.0.2' });
     await rt.addRoute({ dst: '10.0.9.0/24', dev: 'va', table: 100, metric: 3 });
-    const before = ipState(ns);
+    const before = await settledState(ns);
     const cases: [() => Promise<unknown>, { code: string; message: string | RegExp }][] = [
       [() => rt.addRoute({ dst: '10.0.0.300/24', dev: 'va' }), { code: 'EINVAL', message: /^EINVAL: 10\.0\.0\.300\/24 is not an IPv4 CIDR/ }],
       [() => rt.addRoute({ dst: '10.0.0.0/40', dev: 'va' }), { code: 'EINVAL', message: /^EINVAL: 10\.0\.0\.0\/40 is not an IPv4 CIDR/ }],
