@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { openRoute, links as listLinks, routes as listRoutes, type Route, type RouteClient, type Rule } from '../../src/route/index.js';
 import { ip, ipJson } from '../helpers/netns.js';
-import { type IpAddr, type IpLink, type IpNeigh, type IpRoute, type IpRule, ipBatch, ipScope, ipTable, nsTest, withClient } from './route-env.js';
+import { type IpAddr, type IpLink, type IpNeigh, type IpRoute, type IpRule, ipBatch, ipScope, ipTable, nsTest, settledState, withClient } from './route-env.js';
 
-/** A namespace with something of everything, made by ip. */
-function populate(ns: string): void {
+/** A namespace with something of everything, made by ip, once the kernel has settled it. */
+async function populate(ns: string): Promise<void> {
   ipBatch(ns, [
     'link set lo up',
     'link add va address 02:00:00:00:00:0a type veth peer name vb address 02:00:00:00:00:0b',
@@ -41,11 +41,12 @@ function populate(ns: string): void {
     'rule add from 10.10.0.0/16 table 5000 pref 1300',
   ]);
   ip(ns, '-6', 'rule', 'add', 'from', '2001:db8:9::/48', 'table', '100', 'pref', '1000');
+  await settledState(ns);
 }
 
 
 nsTest('links: every link ip -j -d link shows, with index, name, flags, mtu, mac, master, peer and kind', async (ns) => {
-  populate(ns);
+  await populate(ns);
   await withClient(ns, async (rt) => {
     const got = await rt.links().toArray();
     const ref = ipJson<IpLink[]>(ns, '-d', 'link', 'show');
@@ -82,7 +83,7 @@ nsTest('links: every link ip -j -d link shows, with index, name, flags, mtu, mac
 });
 
 nsTest('link(name) and link(index) agree with ip -j link show DEV; a missing one is ENODEV naming it', async (ns) => {
-  populate(ns);
+  await populate(ns);
   await withClient(ns, async (rt) => {
     const ref = ipJson<IpLink[]>(ns, 'link', 'show', 'vb')[0]!;
     const byName = await rt.link('vb');
@@ -99,7 +100,7 @@ nsTest('link(name) and link(index) agree with ip -j link show DEV; a missing one
 });
 
 nsTest('links({ kind, master }) narrow the listing as ip link show type/master do', async (ns) => {
-  populate(ns);
+  await populate(ns);
   await withClient(ns, async (rt) => {
     const veths = (await rt.links({ kind: 'veth' }).toArray()).map((l) => l.name).sort();
     assert.deepEqual(veths, ipJson<IpLink[]>(ns, 'link', 'show', 'type', 'veth').map((l) => l.ifname).sort());
@@ -109,7 +110,7 @@ nsTest('links({ kind, master }) narrow the listing as ip link show type/master d
 });
 
 nsTest('addresses: every address ip -j addr shows, with cidr, dev, scope, label, broadcast, flags', async (ns) => {
-  populate(ns);
+  await populate(ns);
   await withClient(ns, async (rt) => {
     const got = await rt.addresses().toArray();
     const ref = ipJson<IpAddr[]>(ns, 'addr', 'show').flatMap((l) => l.addr_info.map((a) => ({ ...a, ifindex: l.ifindex, ifname: l.ifname })));
@@ -158,7 +159,7 @@ function pickIp(r: IpRoute): IpRoute {
 const byKey = (a: IpRoute, b: IpRoute) => JSON.stringify(a).localeCompare(JSON.stringify(b));
 
 nsTest('routes(): the main table IPv4 routes ip -j route show lists, with every field it prints', async (ns) => {
-  populate(ns);
+  await populate(ns);
   await withClient(ns, async (rt) => {
     const got = (await rt.routes().toArray()).map((r) => asIp(r, false)).sort(byKey);
     const ref = ipJson<IpRoute[]>(ns, 'route', 'show').map(pickIp).sort(byKey);
@@ -170,7 +171,7 @@ nsTest('routes(): the main table IPv4 routes ip -j route show lists, with every 
 });
 
 nsTest('routes({ table: "all" }), a numbered table, and IPv6: as ip -j route show table all / table N / -6', async (ns) => {
-  populate(ns);
+  await populate(ns);
   await withClient(ns, async (rt) => {
     const all = await rt.routes({ table: 'all' }).toArray();
     assert.deepEqual(all.map((r) => asIp(r, true)).sort(byKey), ipJson<IpRoute[]>(ns, 'route', 'show', 'table', 'all').map(pickIp).sort(byKey));
@@ -188,7 +189,7 @@ nsTest('routes({ table: "all" }), a numbered table, and IPv6: as ip -j route sho
 });
 
 nsTest('neighbours: the entries ip -j neigh shows (noarp ones only with all), with dst, dev, lladdr, state', async (ns) => {
-  populate(ns);
+  await populate(ns);
   await withClient(ns, async (rt) => {
     const got = await rt.neighbours().toArray();
     const ref = ipJson<IpNeigh[]>(ns, 'neigh', 'show');
@@ -233,7 +234,7 @@ function ruleAsIp(r: Rule): IpRule {
 }
 
 nsTest('rules: IPv4 by default and IPv6 on request, as ip -j rule / ip -j -6 rule', async (ns) => {
-  populate(ns);
+  await populate(ns);
   await withClient(ns, async (rt) => {
     const pick = (r: IpRule): IpRule => JSON.parse(JSON.stringify(r)) as IpRule;
     const got4 = (await rt.rules().toArray()).map(ruleAsIp);
