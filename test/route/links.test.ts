@@ -151,7 +151,7 @@ nsTest('a rename onto an existing name is EEXIST naming both links, nothing chan
   });
 });
 
-nsTest('moving links into another namespace: by name, by path, by process, and a veth peer created there', async (ns) => {
+nsTest('links in another namespace: moved by name, by path, by process; created there, and a veth peer created there', async (ns) => {
   const other = createNetns('nlkit-route-other');
   try {
     await withClient(ns, async (rt) => {
@@ -159,6 +159,7 @@ nsTest('moving links into another namespace: by name, by path, by process, and a
       await rt.addLink({ name: 'ifb0', kind: 'ifb' });
       await rt.addLink({ name: 'ifb1', kind: 'ifb' });
       await rt.addLink({ name: 'vc', kind: 'veth', peer: { name: 'vd', netns: other } });
+      await rt.addLink({ name: 'ifb2', kind: 'ifb', netns: `/var/run/netns/${other}` });
       await rt.setLink('vb', { netns: other });
       await rt.moveLink('ifb0', `/var/run/netns/${other}`);
       // A process inside the other namespace: IFLA_NET_NS_PID.
@@ -179,7 +180,7 @@ nsTest('moving links into another namespace: by name, by path, by process, and a
       const here = ipJson<IpLink[]>(ns, 'link', 'show').map((l) => l.ifname).sort();
       const there = ipJson<IpLink[]>(other, 'link', 'show').map((l) => l.ifname).sort();
       assert.deepEqual(here, ['lo', 'va', 'vc'].sort());
-      assert.deepEqual(there, ['ifb0', 'ifb1', 'lo', 'vb', 'vd'].sort());
+      assert.deepEqual(there, ['ifb0', 'ifb1', 'ifb2', 'lo', 'vb', 'vd'].sort());
       assert.deepEqual((await rt.links().toArray()).map((l) => l.name).sort(), here);
       await assert.rejects(rt.link('vb'), { code: 'ENODEV' });
     });
