@@ -116,6 +116,9 @@ nsTest('ifb, and the kinds this kernel lacks (dummy, vlan, bond): one EOPNOTSUPP
     });
     await assert.rejects(rt.addLink({ name: 'va.5', kind: 'vlan', link: 'va', id: 5 }), { code: 'EOPNOTSUPP', message: /kind "vlan" is not supported/ });
     await assert.rejects(rt.addLink({ name: 'bond0', kind: 'bond', mode: 'active-backup', miimon: 100 }), { code: 'EOPNOTSUPP', message: /kind "bond" is not supported/ });
+    await assert.rejects(rt.addLink({ name: 'x0', kind: 'no-such-kind' as 'ifb' }), { code: 'EOPNOTSUPP', message: /kind "no-such-kind" is not supported/ });
+    await assert.rejects(rt.addLink({ name: 'x0', kind: 'Bad Kind' as 'ifb' }), { code: 'EINVAL', message: /link kind "Bad Kind" is not a kind name/ });
+    await assert.rejects(rt.addLink({ name: 'bond0', kind: 'bond', mode: 'fastest' as 'xor' }), { code: 'EINVAL', message: /bond mode: "fastest" is not one of roundrobin, .*balance-rr/ });
     assert.deepEqual(ipState(ns), before);
   });
 });
