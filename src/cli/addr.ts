@@ -4,7 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { addressFlags, addrJson, indexLinks, scopeName } from './ip-json.js';
 import { columns, ipColour, useColour, type Cell } from './ip-table.js';
-import { familyOption, parseInteger, Words } from './ip-words.js';
+import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
 export const ADDR_USAGE = `usage: nlkit addr [show [[dev] NAME]] [-4|-6]
@@ -73,9 +73,7 @@ function spec(w: Words, forDelete: boolean): AddressSpec {
 }
 
 export async function addrCommand(args: ParsedArgs, io: Io): Promise<void> {
-  const w = new Words(args.words.slice(1));
-  const sub = w.done ? 'show' : w.next('an addr command');
-  if (!['show', 'list', 'ls', 'add', 'replace', 'del', 'delete'].includes(sub)) throw new UsageError(`unknown addr command '${sub}'`);
+  const { w, sub } = commandWords(args.words, 'addr', ['show', 'list', 'ls', 'add', 'replace', 'del', 'delete']);
   const family = familyOption(args.options);
   const change = sub === 'add' || sub === 'replace' || sub === 'del' || sub === 'delete' ? spec(w, sub.startsWith('del')) : undefined;
   await using rt = await openRoute(netnsOption(args));

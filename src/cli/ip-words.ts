@@ -53,6 +53,14 @@ export class Words {
   }
 }
 
+/** The words after the command, and its verb (`show` when none is given), checked against `verbs`. */
+export function commandWords(words: string[], command: string, verbs: string[]): { w: Words; sub: string } {
+  const w = new Words(words.slice(1));
+  const sub = w.done ? 'show' : w.next(`a ${command} command`);
+  if (!verbs.includes(sub)) throw new UsageError(`unknown ${command} command '${sub}'`);
+  return { w, sub };
+}
+
 export function parseInteger(text: string, what: string, max = 0xffffffff): number {
   const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? parseInt(text, 10) : NaN;
   if (!Number.isSafeInteger(n) || n > max) throw invalid(`${what} "${text}" is not a number from 0 to ${max}`);

@@ -4,7 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { indexLinks, linkFlags, linkJson, type LinkIndex } from './ip-json.js';
 import { columns, stateColour, useColour, type Cell } from './ip-table.js';
-import { Words } from './ip-words.js';
+import { commandWords, Words } from './ip-words.js';
 
 export const LINK_USAGE = `usage: nlkit link [show [[dev] NAME]]
        nlkit link add [link DEV] [name] NAME [mtu N] [address MAC] [txqueuelen N] [master DEV] [up]
@@ -149,11 +149,8 @@ async function set(rt: RouteClient, w: Words): Promise<void> {
 }
 
 export async function linkCommand(args: ParsedArgs, io: Io): Promise<void> {
-  const w = new Words(args.words.slice(1));
-  const sub = w.done ? 'show' : w.next('a link command');
+  const { w, sub } = commandWords(args.words, 'link', ['show', 'list', 'ls', 'add', 'set', 'change', 'del', 'delete']);
   const json = args.options.has('json');
-  const verbs = ['show', 'list', 'ls', 'add', 'set', 'change', 'del', 'delete'];
-  if (!verbs.includes(sub)) throw new UsageError(`unknown link command '${sub}'`);
   await using rt = await openRoute(netnsOption(args));
   switch (sub) {
     case 'show':

@@ -4,7 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { neighJson } from './ip-json.js';
 import { columns, ipColour, useColour, type Cell } from './ip-table.js';
-import { familyOption, Words } from './ip-words.js';
+import { commandWords, familyOption, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
 export const NEIGH_USAGE = `usage: nlkit neigh [show [dev NAME] [nud all]] [-4|-6]
@@ -48,9 +48,7 @@ function spec(w: Words, forDelete: boolean): NeighbourSpec {
 }
 
 export async function neighCommand(args: ParsedArgs, io: Io): Promise<void> {
-  const w = new Words(args.words.slice(1));
-  const sub = w.done ? 'show' : w.next('a neigh command');
-  if (!['show', 'list', 'ls', 'add', 'replace', 'del', 'delete'].includes(sub)) throw new UsageError(`unknown neigh command '${sub}'`);
+  const { w, sub } = commandWords(args.words, 'neigh', ['show', 'list', 'ls', 'add', 'replace', 'del', 'delete']);
   const family = familyOption(args.options);
   const s = sub === 'add' || sub === 'replace' || sub.startsWith('del') ? spec(w, sub.startsWith('del')) : undefined;
   await using rt = await openRoute(netnsOption(args));

@@ -4,7 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { routeJson, scopeName, tableText } from './ip-json.js';
 import { columns, ipColour, useColour, type Cell } from './ip-table.js';
-import { familyOption, parseInteger, Words } from './ip-words.js';
+import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
 export const ROUTE_USAGE = `usage: nlkit route [show [table T|all] [dev NAME] [type TYPE] [proto P]] [-4|-6]
@@ -106,10 +106,8 @@ function spec(w: Words, family: 'inet' | 'inet6' | undefined): RouteSpec {
 }
 
 export async function routeCommand(args: ParsedArgs, io: Io): Promise<void> {
-  const w = new Words(args.words.slice(1));
-  const sub = w.done ? 'show' : w.next('a route command');
   const changes = ['add', 'replace', 'change', 'append', 'del', 'delete'];
-  if (!['show', 'list', 'ls', ...changes].includes(sub)) throw new UsageError(`unknown route command '${sub}'`);
+  const { w, sub } = commandWords(args.words, 'route', ['show', 'list', 'ls', ...changes]);
   const family = familyOption(args.options);
   const s = changes.includes(sub) ? spec(w, family) : undefined;
   await using rt = await openRoute(netnsOption(args));

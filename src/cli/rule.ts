@@ -4,7 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { ruleJson, tableText } from './ip-json.js';
 import { columns, useColour, type Cell } from './ip-table.js';
-import { familyOption, parseInteger, Words } from './ip-words.js';
+import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
 export const RULE_USAGE = `usage: nlkit rule [show] [-4|-6]
@@ -51,9 +51,7 @@ function spec(w: Words, family: 'inet' | 'inet6' | undefined): RuleSpec {
 }
 
 export async function ruleCommand(args: ParsedArgs, io: Io): Promise<void> {
-  const w = new Words(args.words.slice(1));
-  const sub = w.done ? 'show' : w.next('a rule command');
-  if (!['show', 'list', 'ls', 'add', 'del', 'delete'].includes(sub)) throw new UsageError(`unknown rule command '${sub}'`);
+  const { w, sub } = commandWords(args.words, 'rule', ['show', 'list', 'ls', 'add', 'del', 'delete']);
   const family = familyOption(args.options);
   const s = sub === 'add' || sub.startsWith('del') ? spec(w, family) : undefined;
   if (!s) w.end();
