@@ -92,6 +92,22 @@ export async function monitorCommand(args: ParsedArgs, io: Io): Promise<void> {
   const json = args.options.has('json');
   const colour = useColour(io.tty);
   const m = monitor(opts);
+  // Lines go out in one write per burst (when the monitor waits for the kernel again), not one
+  // write per event: at 100,000 changes a second the writes would otherwise set the pace.
+  const pending: string[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length > 0) io.out(pending.join('\n'));
+    pending.length = 0;
+  };
+  const emit = (line: string): void => {
+    pending.push(line);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
   try {
     await m.ready;
     const links = indexLinks(m.snapshot().link ?? []);
@@ -101,11 +117,12 @@ export async function monitorCommand(args: ParsedArgs, io: Io): Promise<void> {
         if (e.action === 'removed') links.delete(e.object.index);
         else links.set(e.object.index, e.object);
       }
-      io.out(json ? eventJson(e, links) : eventText(e, links, colour));
+      emit(json ? eventJson(e, links) : eventText(e, links, colour));
     }
   } catch (err) {
     if (!io.signal.aborted) throw err;
   } finally {
     m.close();
+    flush();
   }
 }

@@ -24,7 +24,7 @@ export interface MonitorOptions {
   signal?: AbortSignal;
   /** SO_RCVBUF in bytes: how much the kernel holds for the monitor while it is busy. Default 4 MiB. */
   rcvbuf?: number;
-  /** Notifications buffered unread before the socket stops reading (and the kernel starts to drop). Default 8192. */
+  /** Notifications buffered unread before the socket stops reading (and the kernel starts to drop). Default 32768. */
   highWaterMark?: number;
 }
 
@@ -120,7 +120,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent>, AsyncDispos
       const families = new Map<MonitorKind, Family>();
       for (const k of this.tracked) families.set(k, await openFamily(await rtSpec(KINDS[k].spec), { socket }));
       const groups = this.tracked.flatMap((k) => KINDS[k].groups.map((g) => families.get(k)!.group(g)));
-      const hwm = this.opts.highWaterMark ?? 8192;
+      const hwm = this.opts.highWaterMark ?? 32768;
       const buffer = new DrainBuffer(socket.subscribe(groups, { highWaterMark: hwm }), hwm);
       this.opened = { socket, families, buffer };
       this.abort.signal.throwIfAborted();
