@@ -2,3 +2,4 @@
 export * from './wire/index.js';
 export * from './socket/index.js';
 export * from './genl/index.js';
+export * from './route/index.js';
