@@ -12,3 +12,4 @@ export type { Rule, RuleFilter, RuleSpec, RuleAction } from './rules.js';
 export type { NetnsRef } from './netns-ref.js';
 export type { TableRef } from './names.js';
 export type { InetFamily, IpVersion } from './inet.js';
+export { Monitor, monitor, MONITOR_KINDS, type MonitorOptions, type MonitorEvent, type MonitorChange, type MonitorResync, type MonitorSnapshot, type MonitorKind, type MonitorObjects, type MonitorAction, type MonitorOrigin } from './monitor.js';
