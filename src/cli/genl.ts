@@ -5,12 +5,6 @@ import { UsageError, parseNumber, type ParsedArgs } from './args.js';
 import { toJson } from './json.js';
 import { formatTable, hex } from './table.js';
 
-export const GENL_USAGE = `usage: nlkit genl list [--json]
-       nlkit genl get <name|id> [--json]
-       nlkit genl policy <name|id> [--op <cmd>] [--json]
-       nlkit genl monitor [--json]
-options: -n, --netns <name|path>   run in that network namespace`;
-
 export interface Io {
   out(text: string): void;
   tty: boolean;

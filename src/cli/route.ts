@@ -7,13 +7,6 @@ import { columns, ipColour, useColour, type Cell } from './ip-table.js';
 import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
-export const ROUTE_USAGE = `usage: nlkit route [show [table T|all] [dev NAME] [type TYPE] [proto P]] [-4|-6]
-       nlkit route add|replace|change|append|del [TYPE] PREFIX [via GW] [dev NAME] [table T]
-                      [metric M] [src ADDR] [from PREFIX] [proto P] [scope S] [onlink] [mtu N]
-                      [nexthop [via GW] [dev NAME] [weight N]]...
-       TYPE: unicast|local|broadcast|multicast|anycast|blackhole|unreachable|prohibit|throw|nat
-       PREFIX: default, ADDR/LEN or ADDR`;
-
 const TYPES = new Set<string>(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat']);
 
 function table(text: string): TableRef {
