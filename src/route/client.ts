@@ -6,6 +6,7 @@ import { NetlinkSocket } from '../socket/index.js';
 import { NETLINK_ROUTE, NetlinkError } from '../wire/index.js';
 import { addressLabel, addressRequest, asAddress, parseAddressArg, type Address, type AddressSelector, type AddressSpec } from './addresses.js';
 import { EADDRNOTAVAIL, ENODEV, ENOENT, EOPNOTSUPP, ESRCH, EEXIST, invalid, kernelError, routeError, type Subject } from './errors.js';
+import { linkNames } from './link-names.js';
 import { asLink, linkLabel, newlinkRequest, setlinkRequest, specRefs, type Link, type LinkChanges, type LinkRef, type LinkSpec } from './links.js';
 import { asNeighbour, keepNeighbour, neighbourLabel, neighbourRequest, type Neighbour, type NeighbourFilter, type NeighbourSelector, type NeighbourSpec } from './neighbours.js';
 import { openNetnsTarget, type NetnsRef, type NetnsTarget } from './netns-ref.js';
@@ -121,15 +122,6 @@ export class RouteClient implements AsyncDisposable {
     return { index: l.ifiIndex, name: l.ifname };
   }
 
-  /** Index to name of every link: one dump, for the listings that print link names. */
-  private async linkNames(): Promise<Map<number, string>> {
-    const names = new Map<number, string>();
-    for await (const batch of (await this.family('rt-link')).dump('getlink', { extMask: ['skip-stats'] }).batches()) {
-      for (const l of batch) names.set(l.ifiIndex as number, l.ifname as string);
-    }
-    return names;
-  }
-
   /** Every link, as `ip link show`. */
   links(filter: LinkFilter = {}): RouteStream<Link> {
     return new RouteStream(() => this.linkBatches(filter), 'links');
@@ -158,7 +150,7 @@ export class RouteClient implements AsyncDisposable {
   private async *addressBatches(filter: AddressFilter): AsyncGenerator<Address[]> {
     const family = familyArg(filter.family, 'family') ?? 'unspec';
     const index = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
-    const names = await this.linkNames();
+    const names = await linkNames(this.socket);
     for await (const batch of (await this.family('rt-addr')).dump('getaddr', { ifaFamily: family }).batches()) {
       const out: Address[] = [];
       for (const o of batch) {
@@ -180,7 +172,7 @@ export class RouteClient implements AsyncDisposable {
     routeFilter(spec, filter, undefined);
     const oif = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
     const f = routeFilter(spec, filter, oif);
-    const names = await this.linkNames();
+    const names = await linkNames(this.socket);
     for await (const batch of (await this.family('rt-route')).dump('getroute', { rtmFamily: f.family }).batches()) {
       const out: Route[] = [];
       for (const o of batch) if (f.keep(o)) out.push(asRoute(o, spec, names));
@@ -196,7 +188,7 @@ export class RouteClient implements AsyncDisposable {
   private async *neighbourBatches(filter: NeighbourFilter): AsyncGenerator<Neighbour[]> {
     const family = familyArg(filter.family, 'family') ?? 'unspec';
     const index = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
-    const names = await this.linkNames();
+    const names = await linkNames(this.socket);
     for await (const batch of (await this.family('rt-neigh')).dump('getneigh', { ndmFamily: family }).batches()) {
       const out: Neighbour[] = [];
       for (const o of batch) if (keepNeighbour(o, filter, index)) out.push(asNeighbour(o, names));
