@@ -6,7 +6,10 @@ import { toJson } from './json.js';
 import { formatTable, hex } from './table.js';
 
 export interface Io {
+  /** One line (or lines): a newline is added. */
   out(text: string): void;
+  /** Text as it is, for output written in pieces. */
+  write(text: string): void;
   tty: boolean;
   signal: AbortSignal;
 }

@@ -119,7 +119,7 @@ export async function run(): Promise<void> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
   });
-  const io: Io = { out: (t) => void process.stdout.write(`${t}\n`), tty: process.stdout.isTTY === true, signal: ac.signal };
+  const io: Io = { out: (t) => void process.stdout.write(`${t}\n`), write: (t) => void process.stdout.write(t), tty: process.stdout.isTTY === true, signal: ac.signal };
   const status = await main(process.argv.slice(2), io, (t) => void process.stderr.write(`${t}\n`));
   process.exitCode = status;
 }

@@ -44,9 +44,15 @@ async function show(rt: RouteClient, w: Words, io: Io, json: boolean, family: 'i
   if (json) {
     // ip prints the table only when listing more than one.
     const tableShown = f.table === 'all';
-    const parts: string[] = [];
-    for await (const batch of stream.batches()) for (const r of batch) parts.push(JSON.stringify(routeJson(r, tableShown)));
-    return io.out(`[${parts.join(',')}]`);
+    // One JSON.stringify and one write per dump batch: the output leaves while the dump goes on,
+    // and a 100,000-route listing is never held whole (as strings or as objects).
+    let open = '[';
+    for await (const batch of stream.batches()) {
+      const text = JSON.stringify(batch.map((r) => routeJson(r, tableShown)));
+      io.write(open + text.slice(1, -1));
+      open = ',';
+    }
+    return io.write(open === '[' ? '[]\n' : ']\n');
   }
   const rows = (await stream.toArray()).map(routeRow);
   io.out(columns(['DST', 'GATEWAY', 'DEV', 'TABLE', 'METRIC', 'PROTO', 'SCOPE', 'TYPE', 'PREFSRC'], rows, useColour(io.tty)));
