@@ -7,12 +7,6 @@ import { columns, ipColour, useColour, type Cell } from './ip-table.js';
 import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
-export const ADDR_USAGE = `usage: nlkit addr [show [[dev] NAME]] [-4|-6]
-       nlkit addr add|replace CIDR [peer CIDR] [broadcast ADDR|brd +] [label LABEL] [scope SCOPE]
-                      dev NAME [metric N] [valid_lft N|forever] [preferred_lft N|forever]
-                      [nodad] [noprefixroute] [home] [mngtmpaddr] [autojoin]
-       nlkit addr del CIDR [peer CIDR] dev NAME`;
-
 const CONF_FLAGS: Record<string, AddressFlag> = { nodad: 'nodad', noprefixroute: 'noprefixroute', home: 'homeaddress', mngtmpaddr: 'managetempaddr', autojoin: 'mcautojoin', optimistic: 'optimistic' };
 
 function addrRow(a: Address): Cell[] {

@@ -18,10 +18,6 @@ const PROGRAMS: Record<string, string> = {
   'nlex-server': 'server',
 };
 
-export const EXAMPLE_USAGE = `usage: nlkit example resolve|change [value]|get|event [--variant genl|classic] [--usersock]
-       nlkit example send <portid> <text> | recv
-       nlkit example nlex-server`;
-
 /** Loads an example module next to this file's tree: .ts from the sources, .js once built. */
 function load<T>(name: string): Promise<T> {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';

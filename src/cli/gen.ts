@@ -2,18 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { generateTypes } from '../spec/index.js';
 import { loadSpec } from '../spec/load.js';
-import { UsageError, type OptionSpec, type ParsedArgs } from './args.js';
+import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
-
-export const GEN_USAGE = `usage: nlkit gen <family|path> [-o <file.ts>] [--import-from <module>]
-options: -o, --output <file>       write there instead of to stdout
-         --import-from <module>    where the generated code imports the family layer from (default nlkit/spec)`;
-
-export const GEN_OPTIONS: OptionSpec[] = [
-  { name: 'output', short: 'o', value: true },
-  { name: 'import-from', value: true },
-  { name: 'help', short: 'h' },
-];
 
 export async function genCommand(args: ParsedArgs, io: Io): Promise<void> {
   const [, target, extra] = args.words;

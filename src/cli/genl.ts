@@ -5,14 +5,11 @@ import { UsageError, parseNumber, type ParsedArgs } from './args.js';
 import { toJson } from './json.js';
 import { formatTable, hex } from './table.js';
 
-export const GENL_USAGE = `usage: nlkit genl list [--json]
-       nlkit genl get <name|id> [--json]
-       nlkit genl policy <name|id> [--op <cmd>] [--json]
-       nlkit genl monitor [--json]
-options: -n, --netns <name|path>   run in that network namespace`;
-
 export interface Io {
+  /** One line (or lines): a newline is added. */
   out(text: string): void;
+  /** Text as it is, for output written in pieces. */
+  write(text: string): void;
   tty: boolean;
   signal: AbortSignal;
 }

@@ -6,18 +6,6 @@ import { indexLinks, linkFlags, linkJson, type LinkIndex } from './ip-json.js';
 import { columns, stateColour, useColour, type Cell } from './ip-table.js';
 import { commandWords, Words } from './ip-words.js';
 
-export const LINK_USAGE = `usage: nlkit link [show [[dev] NAME]]
-       nlkit link add [link DEV] [name] NAME [mtu N] [address MAC] [txqueuelen N] [master DEV] [up]
-                      type veth [peer [name] PEER [address MAC] [mtu N] [netns NS]]
-                      | bridge [stp_state 0|1] [vlan_filtering 0|1] [forward_delay N] [priority N]
-                      | macvlan [mode private|vepa|bridge|passthru|source]   (with link DEV)
-                      | vxlan id N [dstport P] [group IP|remote IP] [local IP] [dev DEV] [ttl N]
-                      | vlan id N [protocol 802.1Q|802.1ad]   (with link DEV)
-                      | bond [mode M] [miimon N] | ifb | dummy | vrf table N
-       nlkit link set [dev] NAME [up|down] [mtu N] [name NEW] [address MAC] [master DEV|nomaster]
-                      [netns NS] [alias TEXT] [txqueuelen N]
-       nlkit link del [dev] NAME`;
-
 export function netnsOption(args: ParsedArgs): { netns?: string } {
   const ns = args.options.get('netns');
   return typeof ns === 'string' ? { netns: ns } : {};

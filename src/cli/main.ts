@@ -1,16 +1,20 @@
 // nlkit: the command line. Parses arguments, calls the library, prints; errors are one line.
-import { NetlinkError } from '../wire/index.js';
 import { UsageError, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
-import { GENL_USAGE, genlCommand, type Io } from './genl.js';
-import { GEN_OPTIONS, GEN_USAGE, genCommand } from './gen.js';
-import { SPEC_OPTIONS, SPEC_USAGE, specCommand } from './spec.js';
-import { EXAMPLE_USAGE, exampleCommand } from './example.js';
-import { ADDR_USAGE, addrCommand } from './addr.js';
-import { LINK_USAGE, linkCommand } from './link.js';
-import { MONITOR_USAGE, monitorCommand } from './monitor.js';
-import { NEIGH_USAGE, neighCommand } from './neigh.js';
-import { ROUTE_USAGE, routeCommand } from './route.js';
-import { RULE_USAGE, ruleCommand } from './rule.js';
+import type { Io } from './genl.js';
+import {
+  ADDR_USAGE,
+  EXAMPLE_USAGE,
+  GEN_OPTIONS,
+  GEN_USAGE,
+  GENL_USAGE,
+  LINK_USAGE,
+  MONITOR_USAGE,
+  NEIGH_USAGE,
+  ROUTE_USAGE,
+  RULE_USAGE,
+  SPEC_OPTIONS,
+  SPEC_USAGE,
+} from './usage.js';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'json', short: 'j' },
@@ -59,51 +63,46 @@ const COMMAND_OPTIONS: Record<string, OptionSpec[]> = {
   monitor: [...IP_OPTIONS, { name: 'rcvbuf', value: true }, { name: 'ready' }],
 };
 
-/** The ip-style commands by name (ip's long names and the short ones). */
-const IP_COMMANDS: Record<string, (args: ParsedArgs, io: Io) => Promise<void>> = {
-  link: linkCommand,
-  addr: addrCommand,
-  address: addrCommand,
-  route: routeCommand,
-  neigh: neighCommand,
-  neighbour: neighCommand,
-  rule: ruleCommand,
-  monitor: monitorCommand,
+type Command = (args: ParsedArgs, io: Io) => Promise<void>;
+
+/**
+ * The commands by name (ip's long names and the short ones), each imported only when run: a
+ * command's module pulls in its layers (specs, sockets, codecs), which the others need not pay for.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  genl: async () => (await import('./genl.js')).genlCommand,
+  spec: async () => (await import('./spec.js')).specCommand,
+  gen: async () => (await import('./gen.js')).genCommand,
+  link: async () => (await import('./link.js')).linkCommand,
+  addr: async () => (await import('./addr.js')).addrCommand,
+  address: async () => (await import('./addr.js')).addrCommand,
+  route: async () => (await import('./route.js')).routeCommand,
+  neigh: async () => (await import('./neigh.js')).neighCommand,
+  neighbour: async () => (await import('./neigh.js')).neighCommand,
+  rule: async () => (await import('./rule.js')).ruleCommand,
+  monitor: async () => (await import('./monitor.js')).monitorCommand,
 };
 
 /** Runs one command line; resolves with the exit status (0 ok, 1 failed, 2 usage). */
 export async function main(argv: string[], io: Io, err: (text: string) => void): Promise<number> {
   try {
     // The examples take options of their own.
-    if (argv[0] === 'example') return await exampleCommand(argv.slice(1), io);
+    if (argv[0] === 'example') return await (await import('./example.js')).exampleCommand(argv.slice(1), io);
     const args = parseArgs(argv, COMMAND_OPTIONS[argv[0] ?? ''] ?? OPTIONS);
     if (args.options.has('help') || args.words.length === 0) {
       (args.options.has('help') ? io.out : err)(USAGE);
       return args.options.has('help') ? 0 : 2;
     }
-    switch (args.words[0]) {
-      case 'genl':
-        await genlCommand(args, io);
-        return 0;
-      case 'spec':
-        await specCommand(args, io);
-        return 0;
-      case 'gen':
-        await genCommand(args, io);
-        return 0;
-      default: {
-        const ipCommand = IP_COMMANDS[args.words[0]!];
-        if (!ipCommand) throw new UsageError(`unknown command '${args.words[0]}'`);
-        await ipCommand(args, io);
-        return 0;
-      }
-    }
+    const command = Object.hasOwn(COMMANDS, args.words[0]!) ? COMMANDS[args.words[0]!] : undefined;
+    if (!command) throw new UsageError(`unknown command '${args.words[0]}'`);
+    await (await command())(args, io);
+    return 0;
   } catch (e) {
     if (e instanceof UsageError) {
       err(`nlkit: ${e.message}\n\n${USAGE}`);
       return 2;
     }
-    if (e instanceof NetlinkError || e instanceof Error) {
+    if (e instanceof Error) {
       err(`nlkit: ${e.message}`);
       return 1;
     }
@@ -120,7 +119,7 @@ export async function run(): Promise<void> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
   });
-  const io: Io = { out: (t) => void process.stdout.write(`${t}\n`), tty: process.stdout.isTTY === true, signal: ac.signal };
+  const io: Io = { out: (t) => void process.stdout.write(`${t}\n`), write: (t) => void process.stdout.write(t), tty: process.stdout.isTTY === true, signal: ac.signal };
   const status = await main(process.argv.slice(2), io, (t) => void process.stderr.write(`${t}\n`));
   process.exitCode = status;
 }

@@ -11,8 +11,6 @@ import { paint, useColour } from './ip-table.js';
 import { parseInteger } from './ip-words.js';
 import { netnsOption } from './link.js';
 
-export const MONITOR_USAGE = `usage: nlkit monitor [all|link|addr|route|neigh|rule]... [--json]`;
-
 const WORDS: Record<string, MonitorKind> = { link: 'link', addr: 'addr', address: 'addr', route: 'route', neigh: 'neigh', neighbour: 'neigh', neighbor: 'neigh', rule: 'rule' };
 
 function linkText(l: Link, links: Map<number, Link>): string {

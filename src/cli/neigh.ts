@@ -7,10 +7,6 @@ import { columns, ipColour, useColour, type Cell } from './ip-table.js';
 import { commandWords, familyOption, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
-export const NEIGH_USAGE = `usage: nlkit neigh [show [dev NAME] [nud all]] [-4|-6]
-       nlkit neigh add|replace ADDR [lladdr MAC] dev NAME [nud STATE] [router] [proxy]
-       nlkit neigh del ADDR dev NAME`;
-
 function neighRow(n: Neighbour): Cell[] {
   return [{ text: n.dst ?? '', colour: ipColour(n.dst) }, { text: n.dev ?? `if${n.index}`, colour: 'name' }, { text: n.lladdr ?? '', colour: 'mac' }, n.state.map((s) => String(s).toUpperCase()).join(',')];
 }

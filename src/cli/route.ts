@@ -7,13 +7,6 @@ import { columns, ipColour, useColour, type Cell } from './ip-table.js';
 import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
-export const ROUTE_USAGE = `usage: nlkit route [show [table T|all] [dev NAME] [type TYPE] [proto P]] [-4|-6]
-       nlkit route add|replace|change|append|del [TYPE] PREFIX [via GW] [dev NAME] [table T]
-                      [metric M] [src ADDR] [from PREFIX] [proto P] [scope S] [onlink] [mtu N]
-                      [nexthop [via GW] [dev NAME] [weight N]]...
-       TYPE: unicast|local|broadcast|multicast|anycast|blackhole|unreachable|prohibit|throw|nat
-       PREFIX: default, ADDR/LEN or ADDR`;
-
 const TYPES = new Set<string>(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat']);
 
 function table(text: string): TableRef {
@@ -51,9 +44,15 @@ async function show(rt: RouteClient, w: Words, io: Io, json: boolean, family: 'i
   if (json) {
     // ip prints the table only when listing more than one.
     const tableShown = f.table === 'all';
-    const parts: string[] = [];
-    for await (const batch of stream.batches()) for (const r of batch) parts.push(JSON.stringify(routeJson(r, tableShown)));
-    return io.out(`[${parts.join(',')}]`);
+    // One JSON.stringify and one write per dump batch: the output leaves while the dump goes on,
+    // and a 100,000-route listing is never held whole (as strings or as objects).
+    let open = '[';
+    for await (const batch of stream.batches()) {
+      const text = JSON.stringify(batch.map((r) => routeJson(r, tableShown)));
+      io.write(open + text.slice(1, -1));
+      open = ',';
+    }
+    return io.write(open === '[' ? '[]\n' : ']\n');
   }
   const rows = (await stream.toArray()).map(routeRow);
   io.out(columns(['DST', 'GATEWAY', 'DEV', 'TABLE', 'METRIC', 'PROTO', 'SCOPE', 'TYPE', 'PREFSRC'], rows, useColour(io.tty)));

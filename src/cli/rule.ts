@@ -7,10 +7,6 @@ import { columns, useColour, type Cell } from './ip-table.js';
 import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
 import { netnsOption } from './link.js';
 
-export const RULE_USAGE = `usage: nlkit rule [show] [-4|-6]
-       nlkit rule add|del [not] [from PREFIX] [to PREFIX] [table|lookup T] [priority N]
-                      [fwmark M[/MASK]] [iif NAME] [oif NAME] [goto N] [blackhole|unreachable|prohibit|nop]`;
-
 const ACTIONS = new Set(['blackhole', 'unreachable', 'prohibit', 'nop']);
 
 function ruleRow(r: Rule): Cell[] {

@@ -1,34 +1,15 @@
 // `nlkit spec ...`: any family with a YNL spec, from the command line. The JSON it prints is
 // what the kernel's YNL CLI prints for the same spec and operation: spec names as keys.
 import { GenlController, type GenlPolicy } from '../genl/index.js';
-import { openFamily, type Family, type RequestFlag } from '../spec/index.js';
+import { openFamily, type Family } from '../spec/index.js';
 import { findSpecs, loadSpec } from '../spec/load.js';
 import type { AttributeSet, AttributeSpec, FamilySpec, Operation } from '../spec/model.js';
-import { UsageError, parseNumber, type OptionSpec, type ParsedArgs } from './args.js';
+import { UsageError, parseNumber, type ParsedArgs } from './args.js';
 import { describePolicyLine, type Io } from './genl.js';
 import { toJson } from './json.js';
 import { requestFromJson, specNamed } from './spec-values.js';
 import { formatTable } from './table.js';
-
-export const SPEC_USAGE = `usage: nlkit spec list
-       nlkit spec <family|path> do <op> [--json '<attrs>'] [--create] [--excl] [--replace] [--append] [--echo]
-       nlkit spec <family|path> dump <op> [--json '<attrs>']
-       nlkit spec <family|path> subscribe <group> [--duration <seconds>]
-       nlkit spec <family|path> ops|attrs [<set>]|policy
-options: -o, --output json|table   output format (default table)
-         -n, --netns <name|path>   run in that network namespace`;
-
-/** Request flags of `do`, as the kernel's YNL CLI spells them (--create --excl ...). */
-const REQUEST_FLAGS: RequestFlag[] = ['create', 'excl', 'replace', 'append', 'echo'];
-
-export const SPEC_OPTIONS: OptionSpec[] = [
-  { name: 'json', value: true },
-  { name: 'output', short: 'o', value: true },
-  { name: 'netns', short: 'n', value: true },
-  { name: 'duration', value: true },
-  ...REQUEST_FLAGS.map((name) => ({ name })),
-  { name: 'help', short: 'h' },
-];
+import { REQUEST_FLAGS } from './usage.js';
 
 type Format = 'json' | 'table';
 

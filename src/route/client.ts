@@ -1,17 +1,18 @@
-// RouteClient: one NETLINK_ROUTE socket (in a namespace, if asked) shared by the five rt-* family
-// objects, with the ergonomic calls on top. Listings stream; changes are checked before anything
+// RouteClient: one NETLINK_ROUTE socket (in a namespace, if asked) shared by the rt-* family
+// objects, each opened on first use, with the ergonomic calls on top. Listings stream; changes are checked before anything
 // is sent and fail with a NetlinkError that names the object.
 import { FamilyRequestError, openFamily, type DecodedObject, type Family, type FamilySpec, type RequestFlag, type UntypedMethods } from '../spec/index.js';
 import { NetlinkSocket } from '../socket/index.js';
-import { NetlinkError } from '../wire/index.js';
+import { NETLINK_ROUTE, NetlinkError } from '../wire/index.js';
 import { addressLabel, addressRequest, asAddress, parseAddressArg, type Address, type AddressSelector, type AddressSpec } from './addresses.js';
 import { EADDRNOTAVAIL, ENODEV, ENOENT, EOPNOTSUPP, ESRCH, EEXIST, invalid, kernelError, routeError, type Subject } from './errors.js';
+import { linkNames } from './link-names.js';
 import { asLink, linkLabel, newlinkRequest, setlinkRequest, specRefs, type Link, type LinkChanges, type LinkRef, type LinkSpec } from './links.js';
 import { asNeighbour, keepNeighbour, neighbourLabel, neighbourRequest, type Neighbour, type NeighbourFilter, type NeighbourSelector, type NeighbourSpec } from './neighbours.js';
 import { openNetnsTarget, type NetnsRef, type NetnsTarget } from './netns-ref.js';
 import { asRoute, familyArg, parseRoute, routeFilter, routeLabel, routeLinkRefs, routeRequest, type Route, type RouteFilter, type RouteSpec } from './routes.js';
 import { asRule, ruleLabel, ruleRequest, type Rule, type RuleFilter, type RuleSpec } from './rules.js';
-import { RT_FAMILIES, rtSpec, type RtFamilyName } from './specs.js';
+import { rtSpec, type RtFamilyName } from './specs.js';
 import { RouteStream } from './stream.js';
 
 export interface RouteOptions {
@@ -56,39 +57,41 @@ function openError(err: unknown, netns: string | undefined): unknown {
  * iterables with `toArray()`; run one at a time per client (each is a dump on the one socket).
  */
 export class RouteClient implements AsyncDisposable {
+  /** Loading and compiling a spec costs tens of milliseconds (rt-link most), so each waits for its first use. */
+  private readonly opened = new Map<RtFamilyName, Promise<RtFamily>>();
+
   private constructor(
     readonly socket: NetlinkSocket,
-    /** The spec family objects, for operations this layer has no call for. */
-    readonly families: Readonly<Record<RtFamilyName, RtFamily>>,
     readonly netns: string | undefined,
   ) {}
 
   static async open(opts: RouteOptions = {}): Promise<RouteClient> {
-    const specs = await Promise.all(RT_FAMILIES.map((n) => rtSpec(n)));
-    let socket: NetlinkSocket;
     try {
-      socket = await NetlinkSocket.open(specs[0]!.protonum, opts.netns !== undefined ? { netns: opts.netns } : {});
+      return new RouteClient(await NetlinkSocket.open(NETLINK_ROUTE, opts.netns !== undefined ? { netns: opts.netns } : {}), opts.netns);
     } catch (err) {
       throw openError(err, opts.netns);
     }
-    try {
-      const fams = await Promise.all(specs.map((s) => openFamily(s, { socket })));
-      const byName = Object.fromEntries(RT_FAMILIES.map((n, i) => [n, fams[i]!])) as Record<RtFamilyName, RtFamily>;
-      return new RouteClient(socket, byName, opts.netns);
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
   }
 
-  private spec(name: RtFamilyName): FamilySpec {
-    return this.families[name].spec;
+  /** One of the spec family objects on this client's socket, for operations this layer has no call for. */
+  family(name: RtFamilyName): Promise<RtFamily> {
+    let p = this.opened.get(name);
+    if (!p) {
+      p = rtSpec(name).then((s) => openFamily(s, { socket: this.socket }));
+      p.catch(() => this.opened.delete(name));
+      this.opened.set(name, p);
+    }
+    return p;
+  }
+
+  private async spec(name: RtFamilyName): Promise<FamilySpec> {
+    return (await this.family(name)).spec;
   }
 
   /** Runs a do operation, rewording refusals to name `subject`. */
   private async send(family: RtFamilyName, op: string, request: object, flags: RequestFlag[], subject: Subject): Promise<DecodedObject | undefined> {
     try {
-      return await this.families[family].do(op, request, { flags });
+      return await (await this.family(family)).do(op, request, { flags });
     } catch (err) {
       if (err instanceof FamilyRequestError) throw invalid(`cannot ${subject.verb} ${subject.object}: ${err.problems.map((p) => `${p.path || '(request)'}: ${p.message}`).join('; ')}`);
       throw kernelError(err, subject);
@@ -119,15 +122,6 @@ export class RouteClient implements AsyncDisposable {
     return { index: l.ifiIndex, name: l.ifname };
   }
 
-  /** Index to name of every link: one dump, for the listings that print link names. */
-  private async linkNames(): Promise<Map<number, string>> {
-    const names = new Map<number, string>();
-    for await (const batch of this.families['rt-link'].dump('getlink', { extMask: ['skip-stats'] }).batches()) {
-      for (const l of batch) names.set(l.ifiIndex as number, l.ifname as string);
-    }
-    return names;
-  }
-
   /** Every link, as `ip link show`. */
   links(filter: LinkFilter = {}): RouteStream<Link> {
     return new RouteStream(() => this.linkBatches(filter), 'links');
@@ -135,7 +129,7 @@ export class RouteClient implements AsyncDisposable {
 
   private async *linkBatches(filter: LinkFilter): AsyncGenerator<Link[]> {
     const master = filter.master !== undefined ? (await this.resolve(filter.master)).index : undefined;
-    for await (const batch of this.families['rt-link'].dump('getlink', {}).batches()) {
+    for await (const batch of (await this.family('rt-link')).dump('getlink', {}).batches()) {
       const out: Link[] = [];
       for (const o of batch) {
         if (o.ifiFamily !== 'unspec' && o.ifiFamily !== 0) continue;
@@ -156,8 +150,8 @@ export class RouteClient implements AsyncDisposable {
   private async *addressBatches(filter: AddressFilter): AsyncGenerator<Address[]> {
     const family = familyArg(filter.family, 'family') ?? 'unspec';
     const index = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
-    const names = await this.linkNames();
-    for await (const batch of this.families['rt-addr'].dump('getaddr', { ifaFamily: family }).batches()) {
+    const names = await linkNames(this.socket);
+    for await (const batch of (await this.family('rt-addr')).dump('getaddr', { ifaFamily: family }).batches()) {
       const out: Address[] = [];
       for (const o of batch) {
         if (o.ifaFamily !== 'inet' && o.ifaFamily !== 'inet6') continue;
@@ -174,12 +168,12 @@ export class RouteClient implements AsyncDisposable {
   }
 
   private async *routeBatches(filter: RouteFilter): AsyncGenerator<Route[]> {
-    const spec = this.spec('rt-route');
+    const spec = await this.spec('rt-route');
     routeFilter(spec, filter, undefined);
     const oif = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
     const f = routeFilter(spec, filter, oif);
-    const names = await this.linkNames();
-    for await (const batch of this.families['rt-route'].dump('getroute', { rtmFamily: f.family }).batches()) {
+    const names = await linkNames(this.socket);
+    for await (const batch of (await this.family('rt-route')).dump('getroute', { rtmFamily: f.family }).batches()) {
       const out: Route[] = [];
       for (const o of batch) if (f.keep(o)) out.push(asRoute(o, spec, names));
       if (out.length > 0) yield out;
@@ -194,8 +188,8 @@ export class RouteClient implements AsyncDisposable {
   private async *neighbourBatches(filter: NeighbourFilter): AsyncGenerator<Neighbour[]> {
     const family = familyArg(filter.family, 'family') ?? 'unspec';
     const index = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
-    const names = await this.linkNames();
-    for await (const batch of this.families['rt-neigh'].dump('getneigh', { ndmFamily: family }).batches()) {
+    const names = await linkNames(this.socket);
+    for await (const batch of (await this.family('rt-neigh')).dump('getneigh', { ndmFamily: family }).batches()) {
       const out: Neighbour[] = [];
       for (const o of batch) if (keepNeighbour(o, filter, index)) out.push(asNeighbour(o, names));
       if (out.length > 0) yield out;
@@ -208,9 +202,9 @@ export class RouteClient implements AsyncDisposable {
   }
 
   private async *ruleBatches(filter: RuleFilter): AsyncGenerator<Rule[]> {
-    const spec = this.spec('rt-rule');
+    const spec = await this.spec('rt-rule');
     const family = filter.family === 'all' ? 'unspec' : familyArg(filter.family, 'family') ?? 'inet';
-    for await (const batch of this.families['rt-rule'].dump('getrule', { family }).batches()) {
+    for await (const batch of (await this.family('rt-rule')).dump('getrule', { family }).batches()) {
       const out: Rule[] = [];
       for (const o of batch) if (o.family === 'inet' || o.family === 'inet6') out.push(asRule(o, spec));
       if (out.length > 0) yield out;
@@ -221,7 +215,7 @@ export class RouteClient implements AsyncDisposable {
 
   /** Creates a link (ip link add): veth pairs, bridges, macvlan, vxlan, ifb, vlan, bond... */
   async addLink(s: LinkSpec): Promise<void> {
-    const spec = this.spec('rt-link');
+    const spec = await this.spec('rt-link');
     newlinkRequest(spec, s, {}, undefined, undefined);
     const refs = specRefs(s);
     const master = refs.master !== undefined ? (await this.resolve(refs.master)).index : undefined;
@@ -287,7 +281,7 @@ export class RouteClient implements AsyncDisposable {
 
   private async changeAddress(op: 'newaddr' | 'deladdr', s: AddressSpec | AddressSelector, flags: RequestFlag[], verb: string): Promise<void> {
     if (typeof s !== 'object' || s === null) throw invalid(`expected an address object, got ${s === null ? 'null' : typeof s}`);
-    const spec = this.spec('rt-addr');
+    const spec = await this.spec('rt-addr');
     const p = parseAddressArg(s);
     if (s.dev === undefined) throw invalid(`address ${p.address}/${p.prefixLength}: dev is required`);
     addressRequest(spec, s, p, 0, typeof s.dev === 'string' ? s.dev : '', op === 'deladdr');
@@ -314,7 +308,7 @@ export class RouteClient implements AsyncDisposable {
   // ---- routes ---------------------------------------------------------------------------
 
   private async modifyRoute(op: 'newroute' | 'delroute', s: RouteSpec, flags: RequestFlag[], verb: string): Promise<void> {
-    const spec = this.spec('rt-route');
+    const spec = await this.spec('rt-route');
     const p = parseRoute(spec, s);
     const refs = routeLinkRefs(s);
     routeRequest(spec, s, p, refs.map((r) => (r === undefined ? undefined : 0)), op === 'delroute');
@@ -352,7 +346,7 @@ export class RouteClient implements AsyncDisposable {
   // ---- neighbours -----------------------------------------------------------------------
 
   private async changeNeighbour(op: 'newneigh' | 'delneigh', s: NeighbourSpec | NeighbourSelector, flags: RequestFlag[], verb: string): Promise<void> {
-    const spec = this.spec('rt-neigh');
+    const spec = await this.spec('rt-neigh');
     const check = neighbourRequest(spec, s, 0, op === 'delneigh');
     if (s.dev === undefined) throw invalid(`neighbour ${check.dst}: dev is required`);
     const l = await this.resolve(s.dev);
@@ -379,13 +373,13 @@ export class RouteClient implements AsyncDisposable {
 
   /** ip rule add (table main and action to-tbl unless given). */
   async addRule(s: RuleSpec): Promise<void> {
-    const request = ruleRequest(this.spec('rt-rule'), s, false);
+    const request = ruleRequest(await this.spec('rt-rule'), s, false);
     await this.send('rt-rule', 'newrule', request, CREATE_EXCL, { verb: 'add', object: ruleLabel(s) });
   }
 
   /** ip rule del: the first rule matching everything given. */
   async deleteRule(s: RuleSpec): Promise<void> {
-    const request = ruleRequest(this.spec('rt-rule'), s, true);
+    const request = ruleRequest(await this.spec('rt-rule'), s, true);
     await this.send('rt-rule', 'delrule', request, [], { verb: 'delete', object: ruleLabel(s), missing: [ENOENT] });
   }
 
