@@ -5,7 +5,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import { SpecError } from './errors.js';
 import type { FamilySpec, Protocol } from './model.js';
 import { normalizeSpec } from './normalize.js';
@@ -76,7 +77,11 @@ export function loadSpecText(text: string, source: string): FamilySpec {
   return normalizeSpec(value, source);
 }
 
+// `yaml` is loaded only for a spec that fails: importing it costs ~35 ms of every start-up.
+const requireYaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
+
 function loadSpecTextLocated(text: string, source: string): FamilySpec {
+  const { LineCounter, parseDocument } = requireYaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
