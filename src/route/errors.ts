@@ -12,13 +12,6 @@ export const EINVAL = 22;
 export const EOPNOTSUPP = 95;
 export const EADDRNOTAVAIL = 99;
 
-/**
- * The errno's name. 95 is both EOPNOTSUPP and ENOTSUP on Linux; Node names it ENOTSUP, but what the
- * kernel returns for an unknown link kind or operation is EOPNOTSUPP, and that is what to match.
- */
-function codeName(errno: number): string {
-  return Math.abs(errno) === EOPNOTSUPP ? 'EOPNOTSUPP' : errnoName(errno);
-}
 
 /** A NetlinkError whose message is `CODE: text`; the kernel's error, when there was one, is its cause. */
 export function routeError(errno: number, text: string, kernel?: NetlinkError): NetlinkError {
@@ -27,7 +20,7 @@ export function routeError(errno: number, text: string, kernel?: NetlinkError): 
     ...(kernel?.extack !== undefined ? { extack: kernel.extack } : {}),
     syscall: kernel?.syscall ?? 'rtnetlink',
   });
-  const code = codeName(errno);
+  const code = errnoName(errno);
   if (code !== err.code) Object.defineProperty(err, 'code', { value: code, enumerable: true });
   err.message = `${code}: ${text}`;
   if (kernel) err.cause = kernel;

@@ -30,6 +30,9 @@ const errorMap = getSystemErrorMap();
 
 /** 'ENOENT' for 2 or -2; 'E<n>' for a number the platform does not name. */
 export function errnoName(errno: number): string {
+  // 95 is both EOPNOTSUPP and ENOTSUP on Linux; Node names it ENOTSUP, but the kernel's Netlink
+  // code returns it as EOPNOTSUPP ("operation not supported"), and that is the name users match.
+  if (Math.abs(errno) === 95) return 'EOPNOTSUPP';
   return errorMap.get(-Math.abs(errno))?.[0] ?? `E${Math.abs(errno)}`;
 }
 

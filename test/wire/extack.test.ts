@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MessageWriter,
+  errnoName,
   NLMSG_DONE,
   NLMSG_ERROR,
   NLM_F_ACK_TLVS,
@@ -134,4 +135,10 @@ test('NetlinkError looks like a Node system error and says what failed', () => {
   assert.equal(e.code, 'ENOENT');
   assert.match(e.message, /^nlctrl getfamily: ENOENT \(no such file or directory\): family not found \(attribute \.2\)$/);
   assert.ok(e instanceof Error);
+});
+
+test('errno names: 95 is EOPNOTSUPP, as the kernel returns it (Node calls the same number ENOTSUP)', () => {
+  assert.equal(errnoName(-95), 'EOPNOTSUPP');
+  assert.equal(errnoName(2), 'ENOENT');
+  assert.equal(errnoName(-200), 'E200');
 });
