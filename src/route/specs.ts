@@ -1,23 +1,18 @@
 // The five rtnetlink specs this layer is written against: nlkit's own (specs/ of this package),
 // never a same-named spec found earlier on NLKIT_SPEC_PATH, since the code here relies on their
 // attribute names and enums. Loaded once per process.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSpec, type FamilySpec } from '../spec/index.js';
+import { loadSpec, packageSpecDir, type FamilySpec } from '../spec/index.js';
 
 export type RtFamilyName = 'rt-link' | 'rt-addr' | 'rt-route' | 'rt-neigh' | 'rt-rule';
 
 export const RT_FAMILIES: readonly RtFamilyName[] = ['rt-link', 'rt-addr', 'rt-route', 'rt-neigh', 'rt-rule'];
 
 function ownSpecDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'specs');
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`nlkit: no package.json above ${fileURLToPath(import.meta.url)}, so no specs/ to load the rtnetlink specs from`);
-    dir = up;
-  }
+  const dir = packageSpecDir();
+  if (dir === undefined) throw new Error(`nlkit: no package.json above ${fileURLToPath(import.meta.url)}, so no specs/ to load the rtnetlink specs from`);
+  return dir;
 }
 
 const loaded = new Map<RtFamilyName, Promise<FamilySpec>>();

@@ -2,7 +2,7 @@
 export type * from './model.js';
 export type * from './codec.js';
 export { SpecError, type SpecProblem } from './errors.js';
-export { loadSpec, loadSpecText, findSpecs, specSearchPath, SYSTEM_SPEC_DIR, type LoadOptions, type SpecInfo } from './load.js';
+export { loadSpec, loadSpecText, findSpecs, specSearchPath, packageSpecDir, SYSTEM_SPEC_DIR, type LoadOptions, type SpecInfo } from './load.js';
 export { validateSpec, specProblems } from './validate.js';
 export { normalizeSpec } from './normalize.js';
 export { compileFamily, generateSource } from './compile.js';

@@ -27,7 +27,7 @@ export interface SpecInfo {
 export const SYSTEM_SPEC_DIR = '/usr/share/ynl/specs';
 
 /** The package's own specs/: found from this module's file, so it works from src/ and dist/src/. */
-function packageSpecDir(): string | undefined {
+export function packageSpecDir(): string | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'specs');
