@@ -3,7 +3,7 @@
 // compile the largest rt-* spec (about 40 ms) and decode every attribute of every link, which is
 // most of the cost of `nlkit route show` for a listing that needs two fields.
 import type { NetlinkSocket } from '../socket/index.js';
-import { NLMSG_HDRLEN, forEachAttribute } from '../wire/index.js';
+import { NLMSG_HDRLEN, forEachAttribute, type MessageWriter } from '../wire/index.js';
 
 // linux/rtnetlink.h and linux/if_link.h.
 const RTM_NEWLINK = 16;
@@ -17,19 +17,15 @@ const IFINFOMSG_SIZE = 16;
 const decoder = new TextDecoder();
 
 /** struct ifinfomsg of family AF_UNSPEC (all zero), then IFLA_EXT_MASK: skip the statistics. */
-function request(): Uint8Array {
-  const payload = new Uint8Array(IFINFOMSG_SIZE + 8);
-  const view = new DataView(payload.buffer);
-  view.setUint16(IFINFOMSG_SIZE, 8, true);
-  view.setUint16(IFINFOMSG_SIZE + 2, IFLA_EXT_MASK, true);
-  view.setUint32(IFINFOMSG_SIZE + 4, RTEXT_FILTER_SKIP_STATS, true);
-  return payload;
+function request(w: MessageWriter): void {
+  w.header(new Uint8Array(IFINFOMSG_SIZE));
+  w.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 }
 
 /** Every link's index and name, in the socket's namespace. */
 export async function linkNames(socket: NetlinkSocket): Promise<Map<number, string>> {
   const names = new Map<number, string>();
-  const stream = socket.dump({ type: RTM_GETLINK, payload: request() }, { label: 'rt-link getlink dump', headerSize: IFINFOMSG_SIZE });
+  const stream = socket.dump({ type: RTM_GETLINK, write: request }, { label: 'rt-link getlink dump', headerSize: IFINFOMSG_SIZE });
   for await (const batch of stream.batches()) {
     const { bytes, view } = batch.datagram;
     for (const off of batch.offsets) {
