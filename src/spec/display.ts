@@ -37,7 +37,10 @@ export function formatIp4(u8: Uint8Array, off: number): string {
   return formatIp4Number(((u8[off] << 24) | (u8[off + 1] << 16) | (u8[off + 2] << 8) | u8[off + 3]) >>> 0);
 }
 
-/** RFC 5952 text: lower-case, the longest run of two or more zero groups as `::`, IPv4-mapped as `::ffff:a.b.c.d`. */
+/**
+ * RFC 5952 text: lower-case, the longest run of two or more zero groups as `::`, IPv4-mapped as
+ * `::ffff:a.b.c.d` and IPv4-compatible as `::a.b.c.d` (glibc's inet_ntop, so text equals ip's).
+ */
 export function formatIp6(u8: Uint8Array, off: number): string {
   const g0 = (u8[off] << 8) | u8[off + 1];
   const g1 = (u8[off + 2] << 8) | u8[off + 3];
@@ -47,7 +50,11 @@ export function formatIp6(u8: Uint8Array, off: number): string {
   const g5 = (u8[off + 10] << 8) | u8[off + 11];
   const g6 = (u8[off + 12] << 8) | u8[off + 13];
   const g7 = (u8[off + 14] << 8) | u8[off + 15];
-  if ((g0 | g1 | g2 | g3 | g4) === 0 && g5 === 0xffff) return `::ffff:${formatIp4(u8, off + 12)}`;
+  if ((g0 | g1 | g2 | g3 | g4) === 0) {
+    if (g5 === 0xffff) return `::ffff:${formatIp4(u8, off + 12)}`;
+    // IPv4-compatible, as glibc's inet_ntop (and so ip) prints it; ::1 and ::x stay hex.
+    if (g5 === 0 && g6 !== 0) return `::${formatIp4(u8, off + 12)}`;
+  }
   const g = [g0, g1, g2, g3, g4, g5, g6, g7];
   let best = -1;
   let bestLen = 1;
