@@ -22,12 +22,19 @@ const IP4_SLOTS = 1024;
 const ip4Keys = new Float64Array(IP4_SLOTS).fill(-1);
 const ip4Texts: string[] = new Array<string>(IP4_SLOTS).fill('');
 
+// Short strings are copied on every `+`, so "a." + "b." + "c." + "d" allocates three times; the
+// two halves ("a.b." and "c.d"), filled in as they are met, make a new address one allocation.
+const ip4High: (string | undefined)[] = new Array<string | undefined>(0x10000);
+const ip4Low: (string | undefined)[] = new Array<string | undefined>(0x10000);
+
 /** An IPv4 address held in an integer (a big-endian u32 attribute with display-hint ipv4). */
 export function formatIp4Number(x: number): string {
   const key = x >>> 0;
   const slot = (key ^ (key >>> 10) ^ (key >>> 20)) & (IP4_SLOTS - 1);
   if (ip4Keys[slot] === key) return ip4Texts[slot];
-  const text = DEC_DOT[key >>> 24] + DEC_DOT[(key >>> 16) & 0xff] + DEC_DOT[(key >>> 8) & 0xff] + DEC[key & 0xff];
+  const hi = key >>> 16;
+  const lo = key & 0xffff;
+  const text = (ip4High[hi] ??= DEC_DOT[hi >>> 8] + DEC_DOT[hi & 0xff]) + (ip4Low[lo] ??= DEC_DOT[lo >>> 8] + DEC[lo & 0xff]);
   ip4Keys[slot] = key;
   ip4Texts[slot] = text;
   return text;
