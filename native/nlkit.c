@@ -35,6 +35,7 @@
 #define OVERFLOW_SIZE ((size_t)16 << 20) /* the largest datagram read is SCRATCH_MIN_FREE more */
 #define OVERFLOW_KEEP ((size_t)256 << 10) /* touched overflow pages beyond this go back to the OS */
 #define CONTROL_SIZE 256
+#define FIRST_BATCH (32 * 1024)    /* the limit of a batch read on the loop thread on wakeup */
 #define MAX_BATCH_LIMIT ((size_t)1 << 30)
 #define RING 2                     /* batches read ahead at most, besides the one JS works on */
 
@@ -780,7 +781,9 @@ static void on_poll(uv_poll_t *p, int status, int events) {
       add_error(b, -soerr);
     }
   }
-  if (!dead) drain(b, h->fd, h->max_batch);
+  /* A short first batch: when more is waiting (a dump has begun), the worker takes over after
+   * 32 KiB rather than after max_batch read here while JS waits. */
+  if (!dead) drain(b, h->fd, h->max_batch < FIRST_BATCH ? h->max_batch : FIRST_BATCH);
   uv_mutex_lock(&h->mu);
   if (b->count > 0) h->nready = 1;
   h->streaming = b->more;
