@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/netlink.h>
@@ -31,7 +32,10 @@
 #define MAX_RECORDS 1024           /* datagrams (records) per batch, for event-loop fairness */
 #define SCRATCH_INITIAL (64 * 1024)
 #define SCRATCH_MIN_FREE (32 * 1024)
+#define OVERFLOW_SIZE ((size_t)16 << 20) /* the largest datagram read is SCRATCH_MIN_FREE more */
+#define OVERFLOW_KEEP ((size_t)256 << 10) /* touched overflow pages beyond this go back to the OS */
 #define CONTROL_SIZE 256
+#define FIRST_BATCH (32 * 1024)    /* the limit of a batch read on the loop thread on wakeup */
 #define MAX_BATCH_LIMIT ((size_t)1 << 30)
 #define RING 2                     /* batches read ahead at most, besides the one JS works on */
 
@@ -527,25 +531,36 @@ static bool grow(nlk_batch *b, size_t need) {
   return true;
 }
 
-/* Discards the datagram at the head of the queue. A pending socket error (sk_err, e.g. an
- * overrun that happened after the peek) makes recv fail without dequeuing: remember it and retry. */
-static void consume(int fd, int *pending_err) {
-  for (int tries = 0; tries < 8; tries++) {
-    ssize_t r = recv(fd, NULL, 0, MSG_DONTWAIT | MSG_TRUNC);
-    if (r >= 0) return;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-    *pending_err = errno;
+/* The second iovec of every read: 16 MiB of address space per thread (the loop thread and the
+ * pool threads that read ahead), reserved but not backed, so only the pages a large datagram
+ * touches cost memory. One read per datagram, where sizing each one with MSG_PEEK first cost a
+ * second syscall and (since every netlink recvmsg, peeks too, lets the kernel build more of a
+ * dump) let the queue run far ahead of the reader and go cache-cold. NULL when mmap failed. */
+static _Thread_local uint8_t *overflow_area;
+static _Thread_local bool overflow_tried;
+
+static uint8_t *overflow(void) {
+  if (!overflow_tried) {
+    overflow_tried = true;
+    void *p = mmap(NULL, OVERFLOW_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    overflow_area = p == MAP_FAILED ? NULL : p;
   }
+  return overflow_area;
 }
 
 /* Appends the ready datagrams of fd to b until EAGAIN or a limit, and sets b->more when it stopped
- * at a limit. Pure C (no N-API, no handle fields): it runs on the loop thread and on the worker. */
+ * at a limit. Pure C (no N-API, no handle fields): it runs on the loop thread and on the worker.
+ * Each datagram is read once into the batch's free space (at least SCRATCH_MIN_FREE, the most the
+ * kernel puts in a dump datagram for a reader like this one) followed by the overflow area; the
+ * part that landed in the overflow is copied after the rest. A datagram larger than both is
+ * dropped and reported as an EMSGSIZE record (ENOMEM when the batch could not grow) that carries
+ * its size in the offset field and its sender's port id and groups. */
 static void drain(nlk_batch *b, int fd, size_t limit) {
   int consecutive_errors = 0;
+  uint8_t *extra = overflow();
   b->more = false;
-  /* Each iteration adds at most two records (a datagram and an error found while consuming it),
-   * so b->meta holds MAX_RECORDS + 2. */
+  /* Each iteration adds at most one record, so b->meta (MAX_RECORDS + 2) never overflows. */
   for (;;) {
     if (b->count >= MAX_RECORDS || b->used >= limit) {
       b->more = true;
@@ -561,18 +576,20 @@ static void drain(nlk_batch *b, int fd, size_t limit) {
       char buf[CONTROL_SIZE];
       struct cmsghdr align;
     } control;
-    struct iovec iov = {.iov_base = b->data + b->used, .iov_len = room};
+    struct iovec iov[2] = {{.iov_base = b->data + b->used, .iov_len = room},
+                           {.iov_base = extra, .iov_len = extra ? OVERFLOW_SIZE : 0}};
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
     memset(&sa, 0, sizeof sa);
     msg.msg_name = &sa;
     msg.msg_namelen = sizeof sa;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = extra ? 2 : 1;
     msg.msg_control = control.buf;
     msg.msg_controllen = sizeof control.buf;
 
-    ssize_t n = recvmsg(fd, &msg, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+    /* MSG_TRUNC: the return value is the datagram's full length even when it did not fit. */
+    ssize_t n = recvmsg(fd, &msg, MSG_TRUNC | MSG_DONTWAIT);
     if (n < 0) {
       int e = errno;
       if (e == EINTR) continue;
@@ -584,15 +601,20 @@ static void drain(nlk_batch *b, int fd, size_t limit) {
       continue;
     }
     consecutive_errors = 0;
-    if ((size_t)n > room) {
-      /* Truncated peek: make room for the whole datagram and peek again. */
-      if (n > INT32_MAX || !grow(b, (size_t)n)) {
-        int pending = 0;
-        consume(fd, &pending);
-        add_error(b, -ENOMEM);
-        if (pending) add_error(b, -pending);
+    size_t len = (size_t)n;
+    if (len > room) {
+      size_t spill = len - room;
+      bool fits = (msg.msg_flags & MSG_TRUNC) == 0 && len <= INT32_MAX;
+      if (fits && !grow(b, len)) fits = false; /* realloc keeps the first `room` bytes */
+      if (!fits) {
+        add_record(b, len > INT32_MAX ? INT32_MAX : (int32_t)len,
+                   (msg.msg_flags & MSG_TRUNC) ? -EMSGSIZE : -ENOMEM, sa.nl_pid, sa.nl_groups, 0,
+                   -1);
+      } else {
+        memcpy(b->data + b->used + room, extra, spill);
       }
-      continue;
+      if (spill > OVERFLOW_KEEP && extra) madvise(extra, spill < OVERFLOW_SIZE ? spill : OVERFLOW_SIZE, MADV_DONTNEED);
+      if (!fits) continue;
     }
 
     uint32_t group = 0;
@@ -612,11 +634,8 @@ static void drain(nlk_batch *b, int fd, size_t limit) {
     /* MSG_CTRUNC cannot happen with CONTROL_SIZE bytes for the netlink cmsgs (pktinfo, nsid,
      * credentials); if it ever did, the fields that did not fit stay at their defaults. */
 
-    int pending = 0;
-    consume(fd, &pending); /* the peek already copied the data and the cmsgs */
-    add_record(b, (int32_t)b->used, (int32_t)n, sa.nl_pid, sa.nl_groups, group, nsid);
-    b->used += (size_t)n;
-    if (pending) add_error(b, -pending);
+    add_record(b, (int32_t)b->used, (int32_t)len, sa.nl_pid, sa.nl_groups, group, nsid);
+    b->used += len;
   }
 }
 
@@ -762,7 +781,9 @@ static void on_poll(uv_poll_t *p, int status, int events) {
       add_error(b, -soerr);
     }
   }
-  if (!dead) drain(b, h->fd, h->max_batch);
+  /* A short first batch: when more is waiting (a dump has begun), the worker takes over after
+   * 32 KiB rather than after max_batch read here while JS waits. */
+  if (!dead) drain(b, h->fd, h->max_batch < FIRST_BATCH ? h->max_batch : FIRST_BATCH);
   uv_mutex_lock(&h->mu);
   if (b->count > 0) h->nready = 1;
   h->streaming = b->more;

@@ -17,11 +17,13 @@ export interface NativeHandle {
  * Called with each batch of datagrams the read loop read, in the order they arrived.
  * `data` is a fresh Buffer owned by JS (views into it stay valid after the call).
  * `meta` holds `count` records of META_STRIDE int32s (see the META_* indexes).
- * A record whose META_LENGTH is negative is an error reported by recvmsg (-errno, for example
- * -ENOBUFS on overrun); its META_NSID is -1 and its other fields are zero. The loop keeps running
- * after an error. A batch ends once it has 1024 records (an error found while consuming the last
- * datagram may add one more, a socket error found on wakeup one more); the data records' offsets
- * are contiguous from 0 and `data.length` is the sum of their lengths.
+ * A record whose META_LENGTH is negative is an error (-errno); its META_NSID is -1. Either
+ * recvmsg failed (for example -ENOBUFS on overrun; its other fields are zero), or a datagram was
+ * read and dropped: -EMSGSIZE when it was larger than the 16 MiB (plus the batch's free space)
+ * nlkit reads, -ENOMEM when the batch could not grow to hold it; then META_OFFSET is its size and
+ * META_PORTID/META_GROUPS name its sender. The loop keeps running after an error. A batch ends
+ * once it has 1024 records (a socket error found on wakeup may add one more); the data records'
+ * offsets are contiguous from 0 and `data.length` is the sum of their lengths.
  * Never called while paused or after close(), nor from inside start(), pause() or close().
  */
 export type NativeBatchCallback = (data: Buffer, meta: Int32Array, count: number) => void;
@@ -69,8 +71,10 @@ export interface NativeBinding {
   send(h: NativeHandle, data: Uint8Array, offset: number, length: number, portId: number, groups: number): number;
   /**
    * Starts (or restarts after pause) reading. A batch is read with recvmsg(MSG_DONTWAIT) until
-   * EAGAIN or until it reaches a limit, never truncating: each datagram's size is learned with
-   * MSG_PEEK|MSG_TRUNC and the read buffer grows to fit. A batch ends once it holds
+   * EAGAIN or until it reaches a limit, one recvmsg per datagram: into the batch's free space (at
+   * least 32 KiB) and on into a 16 MiB overflow area that costs memory only where a datagram
+   * touches it; what spilled is appended. A larger datagram is dropped and reported as an
+   * EMSGSIZE record (see NativeBatchCallback), never silently truncated. A batch ends once it holds
    * maxBatchBytes or more (so it can exceed it by one datagram; values below 1 count as 1) or
    * 1024 records. Two modes:
    * - idle: a uv_poll handle wakes the event loop, which reads one batch and calls back;

@@ -35,6 +35,8 @@ import { AsyncQueue } from './queue.js';
 import type { CallOptions, Datagram, DumpOptions, NetlinkOverrun, Outgoing, RequestOptions, SocketStats, SubscribeOptions } from './types.js';
 
 const ENOBUFS = 105;
+const ENOMEM = 12;
+const EMSGSIZE = 90;
 const ECONNREFUSED = 111;
 const ENOPROTOOPT = 92;
 const EPERM = 1;
@@ -197,7 +199,7 @@ export class NetlinkSocket implements AsyncDisposable {
       const b = i * META_STRIDE;
       const len = meta[b + META_LENGTH]!;
       if (len < 0) {
-        this.onReceiveError(len);
+        this.onReceiveError(len, meta[b + META_OFFSET]!, meta[b + META_PORTID]! >>> 0, meta[b + META_GROUPS]! >>> 0);
         continue;
       }
       this.stats.datagrams++;
@@ -321,9 +323,19 @@ export class NetlinkSocket implements AsyncDisposable {
     return true;
   }
 
-  private onReceiveError(errno: number): void {
-    const err = systemError(errno, 'recvmsg', errno === -ENOBUFS ? 'the receive buffer overran and the kernel dropped messages' : undefined);
+  /** A receive error record; for a datagram read and dropped, `size` and its sender are known. */
+  private onReceiveError(errno: number, size: number, portId: number, groups: number): void {
+    const dropped = errno === -EMSGSIZE || errno === -ENOMEM;
+    const detail = errno === -ENOBUFS
+      ? 'the receive buffer overran and the kernel dropped messages'
+      : dropped
+        ? `a datagram of ${size} bytes from port ${portId}${groups ? ` (groups 0x${groups.toString(16)})` : ''} was dropped: ${errno === -EMSGSIZE ? 'larger than the 16 MiB nlkit reads' : 'no memory to hold it'}`
+        : undefined;
+    const err = systemError(errno, 'recvmsg', detail);
     if (errno === -ENOBUFS) this.stats.overruns++;
+    // A unicast datagram lost this way may have been a reply: the calls waiting on its sender
+    // learn it rather than wait for their timeout.
+    if (dropped && groups === 0) for (const c of [...this.calls.values()]) if (c.peer === portId) c.fail(err);
     const overrun: NetlinkOverrun = { kind: 'overrun', error: err };
     for (const s of this.subscribers) s.deliver(overrun);
     if (this.rawQueue && !this.rawQueue.done) this.rawQueue.push(overrun);

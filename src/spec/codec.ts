@@ -49,6 +49,11 @@ export interface FamilyCodec {
   check(op: Operation, value: object): ValueProblem[];
   /** Decodes a payload (after nlmsghdr and the genl header) with fixed-header fields merged in. */
   decodeMessage(op: Operation, view: DataView, start: number, end: number): DecodedObject;
+  /**
+   * Decodes the messages of one datagram: each at `offsets[i]` (its nlmsghdr), its payload from
+   * `offsets[i] + skip` to the end nlmsg_len gives. The dump path: one lookup per datagram.
+   */
+  decodeMessages(op: Operation, view: DataView, offsets: readonly number[], skip: number): DecodedObject[];
   /** The operation a message from the kernel belongs to, by its nlmsg_type (raw) or genl cmd. */
   operationForReply(value: number): Operation | undefined;
   /**

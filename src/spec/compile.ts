@@ -132,15 +132,29 @@ class Codec implements FamilyCodec {
     return checkRequest(this.spec, this.names, opRecord(op), value);
   }
 
+  private decoderOf(op: Operation): Decoder {
+    if (op === this.lastOp) return this.lastDecoder!;
+    const decode = this.opDecoders.get(op) ?? this.decoders.get(recordKey(opRecord(op)));
+    if (!decode) throw new RangeError(`operation '${op.name}' is not an operation of family '${this.spec.name}'`);
+    this.lastOp = op;
+    this.lastDecoder = decode;
+    return decode;
+  }
+
   decodeMessage(op: Operation, view: DataView, start: number, end: number): DecodedObject {
-    let decode = this.lastDecoder;
-    if (op !== this.lastOp) {
-      decode = this.opDecoders.get(op) ?? this.decoders.get(recordKey(opRecord(op)));
-      if (!decode) throw new RangeError(`operation '${op.name}' is not an operation of family '${this.spec.name}'`);
-      this.lastOp = op;
-      this.lastDecoder = decode;
+    return this.decoderOf(op)(view, runtime.bytesOf(view), start, end);
+  }
+
+  decodeMessages(op: Operation, view: DataView, offsets: readonly number[], skip: number): DecodedObject[] {
+    const decode = this.decoderOf(op);
+    const u8 = runtime.bytesOf(view);
+    const n = offsets.length;
+    const out = new Array<DecodedObject>(n);
+    for (let i = 0; i < n; i++) {
+      const off = offsets[i]!;
+      out[i] = decode(view, u8, off + skip, off + view.getUint32(off, true));
     }
-    return (decode as Decoder)(view, runtime.bytesOf(view), start, end);
+    return out;
   }
 
   operationForReply(value: number): Operation | undefined {

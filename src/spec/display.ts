@@ -22,12 +22,19 @@ const IP4_SLOTS = 1024;
 const ip4Keys = new Float64Array(IP4_SLOTS).fill(-1);
 const ip4Texts: string[] = new Array<string>(IP4_SLOTS).fill('');
 
+// Short strings are copied on every `+`, so "a." + "b." + "c." + "d" allocates three times; the
+// two halves ("a.b." and "c.d"), filled in as they are met, make a new address one allocation.
+const ip4High: (string | undefined)[] = new Array<string | undefined>(0x10000);
+const ip4Low: (string | undefined)[] = new Array<string | undefined>(0x10000);
+
 /** An IPv4 address held in an integer (a big-endian u32 attribute with display-hint ipv4). */
 export function formatIp4Number(x: number): string {
   const key = x >>> 0;
   const slot = (key ^ (key >>> 10) ^ (key >>> 20)) & (IP4_SLOTS - 1);
   if (ip4Keys[slot] === key) return ip4Texts[slot];
-  const text = DEC_DOT[key >>> 24] + DEC_DOT[(key >>> 16) & 0xff] + DEC_DOT[(key >>> 8) & 0xff] + DEC[key & 0xff];
+  const hi = key >>> 16;
+  const lo = key & 0xffff;
+  const text = (ip4High[hi] ??= DEC_DOT[hi >>> 8] + DEC_DOT[hi & 0xff]) + (ip4Low[lo] ??= DEC_DOT[lo >>> 8] + DEC[lo & 0xff]);
   ip4Keys[slot] = key;
   ip4Texts[slot] = text;
   return text;
@@ -37,7 +44,10 @@ export function formatIp4(u8: Uint8Array, off: number): string {
   return formatIp4Number(((u8[off] << 24) | (u8[off + 1] << 16) | (u8[off + 2] << 8) | u8[off + 3]) >>> 0);
 }
 
-/** RFC 5952 text: lower-case, the longest run of two or more zero groups as `::`, IPv4-mapped as `::ffff:a.b.c.d`. */
+/**
+ * RFC 5952 text: lower-case, the longest run of two or more zero groups as `::`, IPv4-mapped as
+ * `::ffff:a.b.c.d` and IPv4-compatible as `::a.b.c.d` (glibc's inet_ntop, so text equals ip's).
+ */
 export function formatIp6(u8: Uint8Array, off: number): string {
   const g0 = (u8[off] << 8) | u8[off + 1];
   const g1 = (u8[off + 2] << 8) | u8[off + 3];
@@ -47,7 +57,11 @@ export function formatIp6(u8: Uint8Array, off: number): string {
   const g5 = (u8[off + 10] << 8) | u8[off + 11];
   const g6 = (u8[off + 12] << 8) | u8[off + 13];
   const g7 = (u8[off + 14] << 8) | u8[off + 15];
-  if ((g0 | g1 | g2 | g3 | g4) === 0 && g5 === 0xffff) return `::ffff:${formatIp4(u8, off + 12)}`;
+  if ((g0 | g1 | g2 | g3 | g4) === 0) {
+    if (g5 === 0xffff) return `::ffff:${formatIp4(u8, off + 12)}`;
+    // IPv4-compatible, as glibc's inet_ntop (and so ip) prints it; ::1 and ::x stay hex.
+    if (g5 === 0 && g6 !== 0) return `::${formatIp4(u8, off + 12)}`;
+  }
   const g = [g0, g1, g2, g3, g4, g5, g6, g7];
   let best = -1;
   let bestLen = 1;

@@ -264,16 +264,7 @@ export class Family implements AsyncDisposable {
     const skip = NLMSG_HDRLEN + this.prefix;
     return new FamilyDump(
       stream,
-      (batch) => {
-        const view = batch.datagram.view;
-        const offsets = batch.offsets;
-        const out = new Array<DecodedObject>(offsets.length);
-        for (let i = 0; i < offsets.length; i++) {
-          const off = offsets[i]!;
-          out[i] = codec.decodeMessage(op, view, off + skip, off + view.getUint32(off, true));
-        }
-        return out;
-      },
+      (batch) => codec.decodeMessages(op, batch.datagram.view, batch.offsets, skip),
       label,
     );
   }

@@ -36,6 +36,8 @@ const ENOENT = 2;
 const EBADF = 9;
 const EAGAIN = 11;
 const ENOBUFS = 105;
+const ENOMEM = 12;
+const EMSGSIZE = 90;
 const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
 const NLMSG_ERROR = 2;
@@ -51,6 +53,8 @@ interface Rec {
   group: number;
   nsid: number;
   data: Buffer | null;
+  /** A dropped datagram's size (EMSGSIZE and ENOMEM records). */
+  size?: number;
 }
 
 // ---- per-test namespace and handle bookkeeping ------------------------------------------------
@@ -122,10 +126,12 @@ function receive(h: NativeHandle, done: (recs: Rec[]) => boolean, maxBatchBytes 
           const m = meta.subarray(i * META_STRIDE, (i + 1) * META_STRIDE);
           const length = m[META_LENGTH];
           if (length < 0) {
-            if (m[META_OFFSET] !== 0 || m[META_PORTID] !== 0 || m[META_GROUPS] !== 0 || m[META_GROUP] !== 0) {
-              return fail(new Error(`error record with nonzero fields: ${m.join(',')}`));
+            // A dropped datagram's record carries its size and sender; any other error record is zeroed.
+            const dropped = length === -EMSGSIZE || length === -ENOMEM;
+            if ((!dropped && (m[META_OFFSET] !== 0 || m[META_PORTID] !== 0 || m[META_GROUPS] !== 0)) || m[META_GROUP] !== 0 || m[META_NSID] !== -1) {
+              return fail(new Error(`error record ${length} with unexpected fields: ${m.join(',')}`));
             }
-            recs.push({ length, portId: 0, groups: 0, group: 0, nsid: m[META_NSID], data: null });
+            recs.push({ length, portId: m[META_PORTID] >>> 0, groups: m[META_GROUPS] >>> 0, group: 0, nsid: m[META_NSID], data: null, size: m[META_OFFSET] });
             continue;
           }
           if (m[META_OFFSET] !== expectOffset) return fail(new Error(`offset ${m[META_OFFSET]}, expected ${expectOffset}`));
@@ -370,6 +376,26 @@ describe('native addon', () => {
     assert.ok(recs[1].data!.equals(big));
     assert.ok(recs[2].data!.equals(big2));
     for (const r of recs) assert.equal(r.portId, 7001);
+  });
+
+  test('a datagram larger than the 16 MiB read area is dropped as one EMSGSIZE record naming its size and sender; reading goes on', async () => {
+    const rx = bound(NETLINK_USERSOCK, 7100);
+    const tx = bound(NETLINK_USERSOCK, 7101);
+    // The kernel queues one datagram of any size on an empty queue; the sender's buffer bounds it.
+    setInt(rx.h, SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20);
+    setInt(tx.h, SOL_SOCKET, SO_SNDBUFFORCE, 64 << 20);
+    const huge = Buffer.alloc(17 << 20, 0x5a);
+    const before = randomBytes(2000);
+    const after = randomBytes(40_000); // spills past the batch's 32 KiB free space into the overflow area
+    sendAll(tx.h, before, rx.port, 0);
+    sendAll(tx.h, huge, rx.port, 0);
+    sendAll(tx.h, after, rx.port, 0);
+    const recs = await receive(rx.h, (r) => r.length >= 3, 64 * 1024);
+    assert.deepEqual(recs.map((r) => r.length), [2000, -EMSGSIZE, 40_000]);
+    assert.equal(recs[1].size, huge.length);
+    assert.equal(recs[1].portId, 7101);
+    assert.ok(recs[0].data!.equals(before));
+    assert.ok(recs[2].data!.equals(after));
   });
 
   test('maxBatchBytes splits the work into several callbacks', async () => {

@@ -16,6 +16,9 @@ import {
   NLMSGERR_ATTR_OFFS,
   NetlinkError,
   NetlinkSocket,
+  SOL_SOCKET,
+  SO_RCVBUFFORCE,
+  SO_SNDBUFFORCE,
   type Datagram,
 } from '../../src/index.js';
 import { useNetns } from '../helpers/netns.js';
@@ -132,6 +135,31 @@ test('replies from a sender other than the peer are dropped and counted', async 
   assert.equal(replies.length, 1);
   assert.equal(replies[0]!.attributes().u32(1), 5);
   assert.equal(client.stats.dropped, 1);
+});
+
+test('a reply larger than nlkit reads (16 MiB) fails its request with EMSGSIZE naming the size; the socket goes on', async () => {
+  await using peer = await NetlinkSocket.open(NETLINK_USERSOCK, { netns: ns.name });
+  await using client = await NetlinkSocket.open(NETLINK_USERSOCK, { netns: ns.name, peer: peer.portId });
+  peer.setOption(SOL_SOCKET, SO_SNDBUFFORCE, 64 << 20);
+  client.setOption(SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20);
+  const huge = 17 << 20;
+  let n = 0;
+  const server = serve(peer, 2, (req, seq) => {
+    if (n++ === 0) {
+      const w = new MessageWriter().begin(0x31, 0, seq);
+      w.header(new Uint8Array(huge));
+      return [w.end().finish()];
+    }
+    return [new MessageWriter().begin(0x31, 0, seq).u32(1, 9).end().finish(), errorReply(seq, 0, req)];
+  });
+  await assert.rejects(client.request({ type: 0x31 }, { timeout: 5000 }), (err: NetlinkError) => {
+    assert.equal(err.code, 'EMSGSIZE');
+    assert.match(err.message, new RegExp(`datagram of ${huge + 16} bytes from port ${peer.portId}`));
+    return true;
+  });
+  const replies = await client.request({ type: 0x31 }, { timeout: 5000 });
+  await server;
+  assert.equal(replies[0]!.attributes().u32(1), 9);
 });
 
 test('an error with extended ACK from the peer: message and attribute path', async () => {

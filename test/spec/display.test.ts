@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { formatIp4, formatIp4Number, formatIp6, formatMac, formatUuid, parseIp4, parseIp6, parseMac, parseUuid } from '../../src/spec/display.js';
 
-test('IPv6: RFC 5952 text, as the URL parser serializes it', () => {
+test('IPv6: RFC 5952 text as the URL parser serializes it, with glibc inet_ntop\'s dotted tails (what ip prints)', () => {
   const groups = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 });
   fc.assert(
     fc.property(groups, (g) => {
@@ -17,8 +17,9 @@ test('IPv6: RFC 5952 text, as the URL parser serializes it', () => {
       });
       const text = formatIp6(b, 0);
       assert.ok(isIPv6(text), text);
-      // The URL parser prints IPv4-mapped addresses in hex; skip those.
-      if (!(g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)) assert.equal(text, new URL(`http://[${text}]/`).hostname.slice(1, -1));
+      // The URL parser prints IPv4-mapped and IPv4-compatible addresses in hex; inet_ntop does not.
+      const dotted = g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || (g[5] === 0 && g[6] !== 0));
+      if (!dotted) assert.equal(text, new URL(`http://[${text}]/`).hostname.slice(1, -1));
       assert.deepEqual(parseIp6(text), b);
     }),
     { numRuns: 500 },
@@ -26,6 +27,16 @@ test('IPv6: RFC 5952 text, as the URL parser serializes it', () => {
   assert.equal(formatIp6(parseIp6('::ffff:192.0.2.1') as Uint8Array, 0), '::ffff:192.0.2.1');
   assert.equal(formatIp6(parseIp6('2001:db8:0:0:1:0:0:1') as Uint8Array, 0), '2001:db8::1:0:0:1');
   assert.equal(formatIp6(new Uint8Array(16), 0), '::');
+  // glibc's inet_ntop (Python's socket.inet_ntop printed these): IPv4-compatible when exactly the
+  // first six groups are zero, hex when the seventh is zero too.
+  for (const [bytes, text] of [
+    ['::102:300', '::1.2.3.0'],
+    ['::1', '::1'],
+    ['::100', '::100'],
+    ['::ffff:0:1', '::ffff:0.0.0.1'],
+    ['0:0:0:0:0:1:102:300', '::1:102:300'],
+    ['1:0:0:1:0:0:0:1', '1:0:0:1::1'],
+  ] as const) assert.equal(formatIp6(parseIp6(bytes) as Uint8Array, 0), text, bytes);
   for (const bad of ['1::2::3', '1:2:3', '12345::', 'g::', '1:2:3:4:5:6:7:8:9', '::1.2.3']) assert.equal(parseIp6(bad), undefined, bad);
 });
 
