@@ -31,14 +31,5 @@ export async function* dumpObjects(socket: NetlinkSocket, spec: FamilySpec, opNa
       attributeName: (depth, t, path) => (namer ??= codec.attributeNamer(op, request))(depth, t, path),
     },
   );
-  for await (const batch of stream.batches()) {
-    const view = batch.datagram.view;
-    const offsets = batch.offsets;
-    const out = new Array<DecodedObject>(offsets.length);
-    for (let i = 0; i < offsets.length; i++) {
-      const off = offsets[i]!;
-      out[i] = codec.decodeMessage(op, view, off + NLMSG_HDRLEN, off + view.getUint32(off, true));
-    }
-    yield out;
-  }
+  for await (const batch of stream.batches()) yield codec.decodeMessages(op, batch.datagram.view, batch.offsets, NLMSG_HDRLEN);
 }
