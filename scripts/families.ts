@@ -17,3 +17,11 @@ export function generatedIndex(families: { name: string; namespace: string }[]):
   for (const f of [...families].sort((a, b) => a.name.localeCompare(b.name))) lines.push(`export * as ${f.namespace} from './${f.name}.js';`);
   return `${lines.join('\n')}\n`;
 }
+
+/** Where `npm run gen` writes the precompiled families (src/families/precompiled.ts). */
+export const COMPILED_DIR = 'src/families/compiled';
+
+/** The precompiled module of a family, relative to the project root. */
+export function compiledFile(family: string): string {
+  return `${COMPILED_DIR}/${family}.ts`;
+}

@@ -4,8 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { addressFlags, addrJson, indexLinks, scopeName } from './ip-json.js';
 import { columns, ipColour, useColour, type Cell } from './ip-table.js';
-import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
-import { netnsOption } from './link.js';
+import { commandWords, familyOption, parseInteger, Words, netnsOption } from './ip-words.js';
 
 const CONF_FLAGS: Record<string, AddressFlag> = { nodad: 'nodad', noprefixroute: 'noprefixroute', home: 'homeaddress', mngtmpaddr: 'managetempaddr', autojoin: 'mcautojoin', optimistic: 'optimistic' };
 

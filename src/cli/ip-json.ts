@@ -1,6 +1,7 @@
 // The rtnetlink layer's objects in the shape `ip -j` prints them (iproute2 6.1: ipaddress.c
 // print_linkinfo/print_addrinfo, iproute.c print_route, ipneigh.c, iprule.c), key order included,
 // so that `nlkit ... --json` and `ip -j ...` can be compared field by field.
+import { readFileSync } from 'node:fs';
 import type { Address, Link, Neighbour, Route, Rule } from '../route/index.js';
 
 type Json = Record<string, unknown>;
@@ -145,6 +146,29 @@ export function tableText(t: number): string {
   return t === 254 ? 'main' : t === 255 ? 'local' : t === 253 ? 'default' : String(t);
 }
 
+let dsfields: Map<number, string> | undefined;
+
+/** ip's names of TOS/DS field values (rtnl_dsfield_n2a): from its rt_dsfield file, else 0x%02x. */
+export function dsfieldText(tos: number): string {
+  if (!dsfields) {
+    dsfields = new Map();
+    for (const file of ['/etc/iproute2/rt_dsfield', '/usr/share/iproute2/rt_dsfield']) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const line of text.split('\n')) {
+        const m = /^\s*(0x[0-9a-f]+|\d+)\s+(\S+)/i.exec(line);
+        if (m) dsfields.set(Number(m[1]), m[2]!);
+      }
+      break;
+    }
+  }
+  return dsfields.get(tos) ?? `0x${tos.toString(16).padStart(2, '0')}`;
+}
+
 /** ip's route flags (print_rt_flags): next hop flags from the header's low byte, then RTM_F_*. */
 const RT_FLAG_ORDER: [number | string, string][] = [
   [1, 'dead'],
@@ -174,27 +198,69 @@ function nexthopFlags(flags: (string | number)[]): string[] {
   return flags.map((f) => String(f));
 }
 
-/** One route as `ip -j route show` prints it; `tableShown` false when the listing was for one table (ip then leaves it out). */
-export function routeJson(r: Route, tableShown = true): Json {
-  const j: Json = {};
-  if (r.type !== 'unicast') j.type = String(r.type);
-  j.dst = r.dst;
-  if (r.src !== undefined) j.from = r.src;
-  if (r.rtmTos) j.tos = r.rtmTos;
-  if (r.nhId !== undefined) j.nhid = r.nhId;
-  if (r.gateway !== undefined) j.gateway = r.gateway;
-  if (r.oif !== undefined) j.dev = r.dev ?? `if${r.oif}`;
-  if (tableShown && r.table !== 254) j.table = tableText(r.table);
-  if (r.protocol !== 'boot') j.protocol = String(r.protocol);
-  if (r.scope !== 'universe') j.scope = scopeName(r.scope);
-  if (r.prefsrc !== undefined) j.prefsrc = r.prefsrc;
-  if (r.metric !== undefined) j.metric = r.metric;
-  j.flags = routeFlags(r);
+/**
+ * A JSON string literal maker that remembers the last string: a listing repeats the same dev,
+ * protocol and scope on line after line, so one per field turns most calls into one comparison.
+ */
+function quoter(): (s: string) => string {
+  let last = '';
+  let text = '""';
+  return (s) => {
+    if (s !== last) {
+      last = s;
+      text = JSON.stringify(s);
+    }
+    return text;
+  };
+}
+
+const quote = { type: quoter(), dev: quoter(), table: quoter(), protocol: quoter(), scope: quoter() };
+
+/** An address as a JSON literal: the decoders' address texts are hex digits, dots, colons and a slash, with nothing to escape. */
+function address(a: unknown): string {
+  return typeof a === 'string' ? `"${a}"` : JSON.stringify(a);
+}
+
+/** What ip prints of a route in a listing: it leaves out what the listing was filtered by (one table, a dev, a protocol). */
+export interface RouteFields {
+  table: boolean;
+  dev: boolean;
+  protocol: boolean;
+}
+
+const EVERY_FIELD: RouteFields = { table: true, dev: true, protocol: true };
+
+/**
+ * One route as `ip -j route show` prints it, as JSON text: written straight into a string, since
+ * a listing formats 100,000 of them and an object per route only to stringify it is most of the
+ * garbage.
+ */
+export function routeText(r: Route, shown: RouteFields = EVERY_FIELD): string {
+  let s = r.type !== 'unicast' ? `{"type":${quote.type(String(r.type))},"dst":${address(r.dst)}` : `{"dst":${address(r.dst)}`;
+  if (r.src !== undefined) s += `,"from":${address(r.src)}`;
+  if (r.rtmTos) s += `,"tos":${JSON.stringify(dsfieldText(r.rtmTos))}`;
+  if (r.nhId !== undefined) s += `,"nhid":${JSON.stringify(r.nhId)}`;
+  if (r.gateway !== undefined) s += `,"gateway":${address(r.gateway)}`;
+  if (r.oif !== undefined && shown.dev) s += `,"dev":${quote.dev(r.dev ?? `if${r.oif}`)}`;
+  if (shown.table && r.table !== 254) s += `,"table":${quote.table(tableText(r.table))}`;
+  if (shown.protocol && r.protocol !== 'boot') s += `,"protocol":${quote.protocol(String(r.protocol))}`;
+  if (r.scope !== 'universe') s += `,"scope":${quote.scope(scopeName(r.scope))}`;
+  if (r.prefsrc !== undefined) s += `,"prefsrc":${address(r.prefsrc)}`;
+  if (r.metric !== undefined) s += `,"metric":${JSON.stringify(r.metric)}`;
+  s += r.rtmFlags.length === 0 ? ',"flags":[]' : `,"flags":${JSON.stringify(routeFlags(r))}`;
   const metrics = r.metrics as Record<string, unknown> | undefined;
-  if (metrics?.mtu !== undefined) j.metrics = [{ mtu: metrics.mtu }];
-  if (r.nexthops !== undefined) j.nexthops = r.nexthops.map((h) => ({ ...(h.gateway !== undefined ? { gateway: h.gateway } : {}), dev: h.dev ?? `if${h.ifindex}`, weight: h.weight, flags: nexthopFlags(h.flags) }));
-  if (r.pref !== undefined) j.pref = typeof r.pref === 'number' ? String(r.pref) : r.pref;
-  return j;
+  if (metrics?.mtu !== undefined) s += `,"metrics":${JSON.stringify([{ mtu: metrics.mtu }])}`;
+  if (r.nexthops !== undefined) {
+    const hops = r.nexthops.map((h) => ({ ...(h.gateway !== undefined ? { gateway: h.gateway } : {}), dev: h.dev ?? `if${h.ifindex}`, weight: h.weight, flags: nexthopFlags(h.flags) }));
+    s += `,"nexthops":${JSON.stringify(hops)}`;
+  }
+  if (r.pref !== undefined) s += `,"pref":${JSON.stringify(typeof r.pref === 'number' ? String(r.pref) : r.pref)}`;
+  return `${s}}`;
+}
+
+/** One route as `ip -j route show` prints it, as an object (for output that wraps it, such as monitor's). */
+export function routeJson(r: Route, shown: RouteFields = EVERY_FIELD): Json {
+  return JSON.parse(routeText(r, shown)) as Json;
 }
 
 /** `ip -j neigh show`: NUD states in upper case, router and proxy as flags. */
@@ -221,7 +287,7 @@ export function ruleJson(r: Rule): Json {
   };
   side(r.src, r.srcLen, 'src');
   side(r.dst, r.dstLen, 'dst');
-  if (r.tos) j.tos = r.tos.toString(16);
+  if (r.tos) j.tos = dsfieldText(r.tos);
   if (r.fwmark !== undefined) j.fwmark = `0x${r.fwmark.toString(16)}`;
   if (r.fwmask !== undefined && r.fwmask !== 0xffffffff) j.fwmask = `0x${r.fwmask.toString(16)}`;
   if (r.iif !== undefined) j.iif = r.iif;

@@ -2,7 +2,7 @@
 // the grammar does not expect is a usage error (exit 2); a value that is not what it should be
 // is bad input (exit 1, one line), as the library reports malformed addresses.
 import { invalid } from '../route/errors.js';
-import { UsageError } from './args.js';
+import { UsageError, type ParsedArgs } from './args.js';
 
 export class Words {
   private i = 0;
@@ -73,4 +73,10 @@ export function familyOption(options: Map<string, string | true>): 'inet' | 'ine
   const v6 = options.has('ipv6');
   if (v4 && v6) throw new UsageError('-4 and -6 exclude each other');
   return v4 ? 'inet' : v6 ? 'inet6' : undefined;
+}
+
+/** The -n/--netns option as openRoute takes it. */
+export function netnsOption(args: ParsedArgs): { netns?: string } {
+  const ns = args.options.get('netns');
+  return typeof ns === 'string' ? { netns: ns } : {};
 }

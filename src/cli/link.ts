@@ -4,12 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { indexLinks, linkFlags, linkJson, type LinkIndex } from './ip-json.js';
 import { columns, stateColour, useColour, type Cell } from './ip-table.js';
-import { commandWords, Words } from './ip-words.js';
-
-export function netnsOption(args: ParsedArgs): { netns?: string } {
-  const ns = args.options.get('netns');
-  return typeof ns === 'string' ? { netns: ns } : {};
-}
+import { commandWords, netnsOption, Words } from './ip-words.js';
 
 function linkRow(l: Link, links: LinkIndex): Cell[] {
   const state = String(l.operstate ?? '').toUpperCase();

@@ -8,8 +8,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { addressFlags, addrInfoJson, indexLinks, linkFlags, linkJson, neighJson, routeJson, ruleJson, scopeName, tableText } from './ip-json.js';
 import { paint, useColour } from './ip-table.js';
-import { parseInteger } from './ip-words.js';
-import { netnsOption } from './link.js';
+import { parseInteger, netnsOption } from './ip-words.js';
 
 const WORDS: Record<string, MonitorKind> = { link: 'link', addr: 'addr', address: 'addr', route: 'route', neigh: 'neigh', neighbour: 'neigh', neighbor: 'neigh', rule: 'rule' };
 

@@ -4,8 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { neighJson } from './ip-json.js';
 import { columns, ipColour, useColour, type Cell } from './ip-table.js';
-import { commandWords, familyOption, Words } from './ip-words.js';
-import { netnsOption } from './link.js';
+import { commandWords, familyOption, Words, netnsOption } from './ip-words.js';
 
 function neighRow(n: Neighbour): Cell[] {
   return [{ text: n.dst ?? '', colour: ipColour(n.dst) }, { text: n.dev ?? `if${n.index}`, colour: 'name' }, { text: n.lladdr ?? '', colour: 'mac' }, n.state.map((s) => String(s).toUpperCase()).join(',')];

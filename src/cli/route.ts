@@ -1,11 +1,11 @@
 // `nlkit route ...`: ip route show/add/replace/change/append/del over the rtnetlink layer.
-import { openRoute, type NextHopSpec, type Route, type RouteClient, type RouteFilter, type RouteSpec, type RouteType, type TableRef } from '../route/index.js';
+import { openRoute } from '../route/client.js';
+import type { NextHopSpec, Route, RouteClient, RouteFilter, RouteSpec, RouteType, TableRef } from '../route/index.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
-import { routeJson, scopeName, tableText } from './ip-json.js';
+import { routeText, scopeName, tableText, type RouteFields } from './ip-json.js';
 import { columns, ipColour, useColour, type Cell } from './ip-table.js';
-import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
-import { netnsOption } from './link.js';
+import { commandWords, familyOption, parseInteger, Words, netnsOption } from './ip-words.js';
 
 const TYPES = new Set<string>(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat']);
 
@@ -42,14 +42,17 @@ async function show(rt: RouteClient, w: Words, io: Io, json: boolean, family: 'i
   if (f.table === 'all' && !family) f.family = 'all';
   const stream = rt.routes(f);
   if (json) {
-    // ip prints the table only when listing more than one.
-    const tableShown = f.table === 'all';
-    // One JSON.stringify and one write per dump batch: the output leaves while the dump goes on,
-    // and a 100,000-route listing is never held whole (as strings or as objects).
+    // ip prints the table only when listing more than one, and neither the dev nor the protocol a listing is filtered by.
+    const shown: RouteFields = { table: f.table === 'all', dev: f.dev === undefined, protocol: f.protocol === undefined };
+    // The text of each dump batch is written as it comes: the output leaves while the dump goes
+    // on, and a 100,000-route listing is never held whole (as strings or as objects).
+    // One join per batch makes one flat string; adding the routes' texts one by one would make a
+    // rope that writing must flatten first.
     let open = '[';
     for await (const batch of stream.batches()) {
-      const text = JSON.stringify(batch.map((r) => routeJson(r, tableShown)));
-      io.write(open + text.slice(1, -1));
+      const texts = new Array<string>(batch.length);
+      for (let i = 0; i < batch.length; i++) texts[i] = routeText(batch[i]!, shown);
+      io.write(open + texts.join(','));
       open = ',';
     }
     return io.write(open === '[' ? '[]\n' : ']\n');

@@ -4,8 +4,7 @@ import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { ruleJson, tableText } from './ip-json.js';
 import { columns, useColour, type Cell } from './ip-table.js';
-import { commandWords, familyOption, parseInteger, Words } from './ip-words.js';
-import { netnsOption } from './link.js';
+import { commandWords, familyOption, parseInteger, Words, netnsOption } from './ip-words.js';
 
 const ACTIONS = new Set(['blackhole', 'unreachable', 'prohibit', 'nop']);
 

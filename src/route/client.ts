@@ -1,11 +1,12 @@
 // RouteClient: one NETLINK_ROUTE socket (in a namespace, if asked) shared by the rt-* family
 // objects, each opened on first use, with the ergonomic calls on top. Listings stream; changes are checked before anything
 // is sent and fail with a NetlinkError that names the object.
-import { FamilyRequestError, openFamily, type DecodedObject, type Family, type FamilySpec, type RequestFlag, type UntypedMethods } from '../spec/index.js';
+import type { DecodedObject, Family, RequestFlag, UntypedMethods } from '../spec/index.js';
 import { NetlinkSocket } from '../socket/index.js';
 import { NETLINK_ROUTE, NetlinkError } from '../wire/index.js';
 import { addressLabel, addressRequest, asAddress, parseAddressArg, type Address, type AddressSelector, type AddressSpec } from './addresses.js';
 import { EADDRNOTAVAIL, ENODEV, ENOENT, EOPNOTSUPP, ESRCH, EEXIST, invalid, kernelError, routeError, type Subject } from './errors.js';
+import { dumpObjects } from './dump.js';
 import { linkNames } from './link-names.js';
 import { asLink, linkLabel, newlinkRequest, setlinkRequest, specRefs, type Link, type LinkChanges, type LinkRef, type LinkSpec } from './links.js';
 import { asNeighbour, keepNeighbour, neighbourLabel, neighbourRequest, type Neighbour, type NeighbourFilter, type NeighbourSelector, type NeighbourSpec } from './neighbours.js';
@@ -73,19 +74,18 @@ export class RouteClient implements AsyncDisposable {
     }
   }
 
-  /** One of the spec family objects on this client's socket, for operations this layer has no call for. */
+  /**
+   * One of the spec family objects on this client's socket, for operations this layer has no call
+   * for. The spec layer's Family module is imported on first use (listings do without it).
+   */
   family(name: RtFamilyName): Promise<RtFamily> {
     let p = this.opened.get(name);
     if (!p) {
-      p = rtSpec(name).then((s) => openFamily(s, { socket: this.socket }));
+      p = Promise.all([rtSpec(name), import('../spec/family.js')]).then(([s, m]) => m.openFamily(s, { socket: this.socket }));
       p.catch(() => this.opened.delete(name));
       this.opened.set(name, p);
     }
     return p;
-  }
-
-  private async spec(name: RtFamilyName): Promise<FamilySpec> {
-    return (await this.family(name)).spec;
   }
 
   /** Runs a do operation, rewording refusals to name `subject`. */
@@ -93,6 +93,7 @@ export class RouteClient implements AsyncDisposable {
     try {
       return await (await this.family(family)).do(op, request, { flags });
     } catch (err) {
+      const { FamilyRequestError } = await import('../spec/family.js');
       if (err instanceof FamilyRequestError) throw invalid(`cannot ${subject.verb} ${subject.object}: ${err.problems.map((p) => `${p.path || '(request)'}: ${p.message}`).join('; ')}`);
       throw kernelError(err, subject);
     }
@@ -129,7 +130,7 @@ export class RouteClient implements AsyncDisposable {
 
   private async *linkBatches(filter: LinkFilter): AsyncGenerator<Link[]> {
     const master = filter.master !== undefined ? (await this.resolve(filter.master)).index : undefined;
-    for await (const batch of (await this.family('rt-link')).dump('getlink', {}).batches()) {
+    for await (const batch of dumpObjects(this.socket, await rtSpec('rt-link'), 'getlink', {})) {
       const out: Link[] = [];
       for (const o of batch) {
         if (o.ifiFamily !== 'unspec' && o.ifiFamily !== 0) continue;
@@ -151,7 +152,7 @@ export class RouteClient implements AsyncDisposable {
     const family = familyArg(filter.family, 'family') ?? 'unspec';
     const index = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
     const names = await linkNames(this.socket);
-    for await (const batch of (await this.family('rt-addr')).dump('getaddr', { ifaFamily: family }).batches()) {
+    for await (const batch of dumpObjects(this.socket, await rtSpec('rt-addr'), 'getaddr', { ifaFamily: family })) {
       const out: Address[] = [];
       for (const o of batch) {
         if (o.ifaFamily !== 'inet' && o.ifaFamily !== 'inet6') continue;
@@ -168,12 +169,12 @@ export class RouteClient implements AsyncDisposable {
   }
 
   private async *routeBatches(filter: RouteFilter): AsyncGenerator<Route[]> {
-    const spec = await this.spec('rt-route');
+    const spec = await rtSpec('rt-route');
     routeFilter(spec, filter, undefined);
     const oif = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
     const f = routeFilter(spec, filter, oif);
     const names = await linkNames(this.socket);
-    for await (const batch of (await this.family('rt-route')).dump('getroute', { rtmFamily: f.family }).batches()) {
+    for await (const batch of dumpObjects(this.socket, spec, 'getroute', { rtmFamily: f.family })) {
       const out: Route[] = [];
       for (const o of batch) if (f.keep(o)) out.push(asRoute(o, spec, names));
       if (out.length > 0) yield out;
@@ -189,7 +190,7 @@ export class RouteClient implements AsyncDisposable {
     const family = familyArg(filter.family, 'family') ?? 'unspec';
     const index = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
     const names = await linkNames(this.socket);
-    for await (const batch of (await this.family('rt-neigh')).dump('getneigh', { ndmFamily: family }).batches()) {
+    for await (const batch of dumpObjects(this.socket, await rtSpec('rt-neigh'), 'getneigh', { ndmFamily: family })) {
       const out: Neighbour[] = [];
       for (const o of batch) if (keepNeighbour(o, filter, index)) out.push(asNeighbour(o, names));
       if (out.length > 0) yield out;
@@ -202,9 +203,9 @@ export class RouteClient implements AsyncDisposable {
   }
 
   private async *ruleBatches(filter: RuleFilter): AsyncGenerator<Rule[]> {
-    const spec = await this.spec('rt-rule');
+    const spec = await rtSpec('rt-rule');
     const family = filter.family === 'all' ? 'unspec' : familyArg(filter.family, 'family') ?? 'inet';
-    for await (const batch of (await this.family('rt-rule')).dump('getrule', { family }).batches()) {
+    for await (const batch of dumpObjects(this.socket, spec, 'getrule', { family })) {
       const out: Rule[] = [];
       for (const o of batch) if (o.family === 'inet' || o.family === 'inet6') out.push(asRule(o, spec));
       if (out.length > 0) yield out;
@@ -215,7 +216,7 @@ export class RouteClient implements AsyncDisposable {
 
   /** Creates a link (ip link add): veth pairs, bridges, macvlan, vxlan, ifb, vlan, bond... */
   async addLink(s: LinkSpec): Promise<void> {
-    const spec = await this.spec('rt-link');
+    const spec = await rtSpec('rt-link');
     newlinkRequest(spec, s, {}, undefined, undefined);
     const refs = specRefs(s);
     const master = refs.master !== undefined ? (await this.resolve(refs.master)).index : undefined;
@@ -281,7 +282,7 @@ export class RouteClient implements AsyncDisposable {
 
   private async changeAddress(op: 'newaddr' | 'deladdr', s: AddressSpec | AddressSelector, flags: RequestFlag[], verb: string): Promise<void> {
     if (typeof s !== 'object' || s === null) throw invalid(`expected an address object, got ${s === null ? 'null' : typeof s}`);
-    const spec = await this.spec('rt-addr');
+    const spec = await rtSpec('rt-addr');
     const p = parseAddressArg(s);
     if (s.dev === undefined) throw invalid(`address ${p.address}/${p.prefixLength}: dev is required`);
     addressRequest(spec, s, p, 0, typeof s.dev === 'string' ? s.dev : '', op === 'deladdr');
@@ -308,7 +309,7 @@ export class RouteClient implements AsyncDisposable {
   // ---- routes ---------------------------------------------------------------------------
 
   private async modifyRoute(op: 'newroute' | 'delroute', s: RouteSpec, flags: RequestFlag[], verb: string): Promise<void> {
-    const spec = await this.spec('rt-route');
+    const spec = await rtSpec('rt-route');
     const p = parseRoute(spec, s);
     const refs = routeLinkRefs(s);
     routeRequest(spec, s, p, refs.map((r) => (r === undefined ? undefined : 0)), op === 'delroute');
@@ -346,7 +347,7 @@ export class RouteClient implements AsyncDisposable {
   // ---- neighbours -----------------------------------------------------------------------
 
   private async changeNeighbour(op: 'newneigh' | 'delneigh', s: NeighbourSpec | NeighbourSelector, flags: RequestFlag[], verb: string): Promise<void> {
-    const spec = await this.spec('rt-neigh');
+    const spec = await rtSpec('rt-neigh');
     const check = neighbourRequest(spec, s, 0, op === 'delneigh');
     if (s.dev === undefined) throw invalid(`neighbour ${check.dst}: dev is required`);
     const l = await this.resolve(s.dev);
@@ -373,13 +374,13 @@ export class RouteClient implements AsyncDisposable {
 
   /** ip rule add (table main and action to-tbl unless given). */
   async addRule(s: RuleSpec): Promise<void> {
-    const request = ruleRequest(await this.spec('rt-rule'), s, false);
+    const request = ruleRequest(await rtSpec('rt-rule'), s, false);
     await this.send('rt-rule', 'newrule', request, CREATE_EXCL, { verb: 'add', object: ruleLabel(s) });
   }
 
   /** ip rule del: the first rule matching everything given. */
   async deleteRule(s: RuleSpec): Promise<void> {
-    const request = ruleRequest(await this.spec('rt-rule'), s, true);
+    const request = ruleRequest(await rtSpec('rt-rule'), s, true);
     await this.send('rt-rule', 'delrule', request, [], { verb: 'delete', object: ruleLabel(s), missing: [ENOENT] });
   }
 

@@ -1,7 +1,8 @@
 // Routes: the decoded object with `ip -j`'s view of it (dst as "default" or a prefix, table as a
 // number, dev by name, next hops), the filter `ip route show` applies, and the newroute/delroute
 // requests `ip route add/replace/change/del` send (iproute2 iproute.c).
-import { compileFamily, type CompiledSet, type DecodedObject, type FamilySpec } from '../spec/index.js';
+import type { CompiledSet, DecodedObject, FamilySpec } from '../spec/index.js';
+import { codecOf } from './dump.js';
 import { invalid } from './errors.js';
 import { describe, familyName, parseCidr, parseIp, versionOf, type InetFamily, type IpVersion, type Prefix } from './inet.js';
 import type { LinkRef } from './links.js';
@@ -56,13 +57,9 @@ function prefixText(address: unknown, len: number, family: unknown): string {
   return len === hostLength(family) ? address : `${address}/${len}`;
 }
 
-const compiledAttrs = new WeakMap<FamilySpec, CompiledSet>();
-
 /** rt-route's route-attrs compiled (camelCase names): the attributes inside each next hop. */
 function routeAttrs(spec: FamilySpec): CompiledSet {
-  let set = compiledAttrs.get(spec);
-  if (!set) compiledAttrs.set(spec, (set = compileFamily(spec, { names: 'camel' }).set('route-attrs')));
-  return set;
+  return codecOf(spec).set('route-attrs');
 }
 
 /** Adds `ip -j`'s view to a decoded route, in place; `names` maps link indexes to names. */

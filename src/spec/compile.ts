@@ -44,8 +44,16 @@ export function opRecord(op: Operation): RecordRef {
   return r;
 }
 
+/** What generateSource writes for a family: the source, the values it reads as `K[i]`, and its functions' names by record key. */
+export interface GeneratedSource {
+  source: string;
+  constants: unknown[];
+  decoders: Map<string, string>;
+  encoders: Map<string, string>;
+}
+
 /** The generated source of a family's codec (what compileFamily evaluates), for inspection. */
-export function generateSource(spec: FamilySpec, names: 'camel' | 'spec'): { source: string; constants: unknown[]; decoders: Map<string, string>; encoders: Map<string, string> } {
+export function generateSource(spec: FamilySpec, names: 'camel' | 'spec'): GeneratedSource {
   const ctx = new GenContext(spec, names);
   const decoders = new Map<string, string>();
   const encoders = new Map<string, string>();
@@ -78,8 +86,8 @@ class Codec implements FamilyCodec {
   constructor(
     readonly spec: FamilySpec,
     readonly names: 'camel' | 'spec',
+    gen: GeneratedSource,
   ) {
-    const gen = generateSource(spec, names);
     const factory = new Function('rt', 'K', gen.source) as (rt: typeof runtime, k: unknown[]) => Record<string, Decoder & Encoder>;
     const fns = factory(runtime, gen.constants);
     for (const [k, fn] of gen.decoders) this.decoders.set(k, fns[fn]);
@@ -158,7 +166,20 @@ class Codec implements FamilyCodec {
   }
 }
 
+const pregenerated = new WeakMap<FamilySpec, Map<'camel' | 'spec', GeneratedSource>>();
+
+/**
+ * Gives compileFamily the source generateSource wrote for this spec object ahead of time (a
+ * precompiled module: npm run gen), so that compiling it skips generation and only evaluates.
+ */
+export function providePrecompiled(spec: FamilySpec, names: 'camel' | 'spec', gen: GeneratedSource): void {
+  let byNames = pregenerated.get(spec);
+  if (!byNames) pregenerated.set(spec, (byNames = new Map()));
+  byNames.set(names, gen);
+}
+
 /** Compiles every attribute set and operation of a family into its encoders and decoders. */
 export function compileFamily(spec: FamilySpec, opts: CompileOptions = {}): FamilyCodec {
-  return new Codec(spec, opts.names ?? 'camel');
+  const names = opts.names ?? 'camel';
+  return new Codec(spec, names, pregenerated.get(spec)?.get(names) ?? generateSource(spec, names));
 }
