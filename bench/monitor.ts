@@ -78,7 +78,7 @@ try {
   }
 
   // The CLI as a process, its JSON lines read from a pipe.
-  if (existsSync(path.join(here, '..', 'dist/src/cli/nlkit.js'))) {
+  if (existsSync(path.join(here, '..', 'dist/src/bundle/nlkit.js'))) {
     const child = spawn(process.execPath, [cli, 'monitor', 'route', '--json', '--ready', '-n', ns]);
     const got = { added: 0, removed: 0, resyncs: 0, lastAt: 0 };
     let ready!: () => void;

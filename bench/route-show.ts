@@ -13,7 +13,7 @@ const cli = path.join(root, 'bin/nlkit.js');
 const routes = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 11);
 
-if (!existsSync(path.join(root, 'dist/src/cli/nlkit.js'))) {
+if (!existsSync(path.join(root, 'dist/src/bundle/nlkit.js'))) {
   console.error('bench/route-show: run `npm run build` first (it runs the compiled CLI, bin/nlkit.js)');
   process.exit(2);
 }
