@@ -8,8 +8,8 @@ import { formatTable, hex } from './table.js';
 export interface Io {
   /** One line (or lines): a newline is added. */
   out(text: string): void;
-  /** Text as it is, for output written in pieces. */
-  write(text: string): void;
+  /** Text or UTF-8 bytes as they are, for output written in pieces. A Buffer given is the writer's from then on. */
+  write(text: string | Uint8Array): void;
   tty: boolean;
   signal: AbortSignal;
 }

@@ -3,6 +3,8 @@
 // so that `nlkit ... --json` and `ip -j ...` can be compared field by field.
 import { readFileSync } from 'node:fs';
 import type { Address, Link, Neighbour, Route, Rule } from '../route/index.js';
+import type { DecodedRoute, RouteView } from '../route/routes.js';
+import { JsonBytes } from './json-bytes.js';
 
 type Json = Record<string, unknown>;
 
@@ -184,7 +186,7 @@ const RT_FLAG_ORDER: [number | string, string][] = [
   ['offload-failed', 'rt_offload_failed'],
 ];
 
-export function routeFlags(r: Route): string[] {
+export function routeFlags(r: DecodedRoute): string[] {
   // Most routes have none: no Set and no passes over an empty list, 100,000 times in a listing.
   if (r.rtmFlags.length === 0) return [];
   const bits = r.rtmFlags.filter((x): x is number => typeof x === 'number').reduce((a, b) => a | b, 0);
@@ -198,27 +200,9 @@ function nexthopFlags(flags: (string | number)[]): string[] {
   return flags.map((f) => String(f));
 }
 
-/**
- * A JSON string literal maker that remembers the last string: a listing repeats the same dev,
- * protocol and scope on line after line, so one per field turns most calls into one comparison.
- */
-function quoter(): (s: string) => string {
-  let last = '';
-  let text = '""';
-  return (s) => {
-    if (s !== last) {
-      last = s;
-      text = JSON.stringify(s);
-    }
-    return text;
-  };
-}
-
-const quote = { type: quoter(), dev: quoter(), table: quoter(), protocol: quoter(), scope: quoter() };
-
-/** An address as a JSON literal: the decoders' address texts are hex digits, dots, colons and a slash, with nothing to escape. */
-function address(a: unknown): string {
-  return typeof a === 'string' ? `"${a}"` : JSON.stringify(a);
+/** An address: the decoders give text, or the bytes when the length is not an address's. */
+function address(out: JsonBytes, a: unknown): JsonBytes {
+  return typeof a === 'string' ? out.string(a) : out.json(JSON.stringify(a));
 }
 
 /** What ip prints of a route in a listing: it leaves out what the listing was filtered by (one table, a dev, a protocol). */
@@ -231,36 +215,46 @@ export interface RouteFields {
 const EVERY_FIELD: RouteFields = { table: true, dev: true, protocol: true };
 
 /**
- * One route as `ip -j route show` prints it, as JSON text: written straight into a string, since
- * a listing formats 100,000 of them and an object per route only to stringify it is most of the
- * garbage.
+ * One route as `ip -j route show` prints it, written as JSON bytes: a listing formats 100,000 of
+ * them, and an object or a string per route only to write it out is most of its garbage. `v` is
+ * the route's view (a Route is its own).
  */
-export function routeText(r: Route, shown: RouteFields = EVERY_FIELD): string {
-  let s = r.type !== 'unicast' ? `{"type":${quote.type(String(r.type))},"dst":${address(r.dst)}` : `{"dst":${address(r.dst)}`;
-  if (r.src !== undefined) s += `,"from":${address(r.src)}`;
-  if (r.rtmTos) s += `,"tos":${JSON.stringify(dsfieldText(r.rtmTos))}`;
-  if (r.nhId !== undefined) s += `,"nhid":${JSON.stringify(r.nhId)}`;
-  if (r.gateway !== undefined) s += `,"gateway":${address(r.gateway)}`;
-  if (r.oif !== undefined && shown.dev) s += `,"dev":${quote.dev(r.dev ?? `if${r.oif}`)}`;
-  if (shown.table && r.table !== 254) s += `,"table":${quote.table(tableText(r.table))}`;
-  if (shown.protocol && r.protocol !== 'boot') s += `,"protocol":${quote.protocol(String(r.protocol))}`;
-  if (r.scope !== 'universe') s += `,"scope":${quote.scope(scopeName(r.scope))}`;
-  if (r.prefsrc !== undefined) s += `,"prefsrc":${address(r.prefsrc)}`;
-  if (r.metric !== undefined) s += `,"metric":${JSON.stringify(r.metric)}`;
-  s += r.rtmFlags.length === 0 ? ',"flags":[]' : `,"flags":${JSON.stringify(routeFlags(r))}`;
+export function writeRoute(out: JsonBytes, r: DecodedRoute, v: RouteView, shown: RouteFields = EVERY_FIELD): void {
+  out.raw('{');
+  if (r.rtmType !== 'unicast') out.raw('"type":').string(String(r.rtmType)).raw(',');
+  out.raw('"dst":').string(v.dst);
+  if (v.src !== undefined) out.raw(',"from":').string(v.src);
+  if (r.rtmTos) out.raw(',"tos":').string(dsfieldText(r.rtmTos));
+  if (r.nhId !== undefined) out.raw(',"nhid":').json(JSON.stringify(r.nhId));
+  if (r.gateway !== undefined) address(out.raw(',"gateway":'), r.gateway);
+  if (r.oif !== undefined && shown.dev) out.raw(',"dev":').string(v.dev ?? `if${r.oif}`);
+  if (shown.table && v.table !== 254) out.raw(',"table":').string(tableText(v.table));
+  if (shown.protocol && r.rtmProtocol !== 'boot') out.raw(',"protocol":').string(String(r.rtmProtocol));
+  if (r.rtmScope !== 'universe') out.raw(',"scope":').string(scopeName(r.rtmScope));
+  if (r.prefsrc !== undefined) address(out.raw(',"prefsrc":'), r.prefsrc);
+  if (r.priority !== undefined) out.raw(',"metric":').json(JSON.stringify(r.priority));
+  if (r.rtmFlags.length === 0) out.raw(',"flags":[]');
+  else out.raw(',"flags":').json(JSON.stringify(routeFlags(r)));
   const metrics = r.metrics as Record<string, unknown> | undefined;
-  if (metrics?.mtu !== undefined) s += `,"metrics":${JSON.stringify([{ mtu: metrics.mtu }])}`;
-  if (r.nexthops !== undefined) {
-    const hops = r.nexthops.map((h) => ({ ...(h.gateway !== undefined ? { gateway: h.gateway } : {}), dev: h.dev ?? `if${h.ifindex}`, weight: h.weight, flags: nexthopFlags(h.flags) }));
-    s += `,"nexthops":${JSON.stringify(hops)}`;
+  if (metrics?.mtu !== undefined) out.raw(',"metrics":').json(JSON.stringify([{ mtu: metrics.mtu }]));
+  if (v.nexthops !== undefined) {
+    const hops = v.nexthops.map((h) => ({ ...(h.gateway !== undefined ? { gateway: h.gateway } : {}), dev: h.dev ?? `if${h.ifindex}`, weight: h.weight, flags: nexthopFlags(h.flags) }));
+    out.raw(',"nexthops":').json(JSON.stringify(hops));
   }
-  if (r.pref !== undefined) s += `,"pref":${JSON.stringify(typeof r.pref === 'number' ? String(r.pref) : r.pref)}`;
-  return `${s}}`;
+  if (r.pref !== undefined) out.raw(',"pref":').json(JSON.stringify(typeof r.pref === 'number' ? String(r.pref) : r.pref));
+  out.raw('}');
+}
+
+/** One route as `ip -j route show` prints it, as JSON text. */
+export function routeText(r: DecodedRoute, v: RouteView, shown: RouteFields = EVERY_FIELD): string {
+  const out = new JsonBytes(256);
+  writeRoute(out, r, v, shown);
+  return out.text();
 }
 
 /** One route as `ip -j route show` prints it, as an object (for output that wraps it, such as monitor's). */
 export function routeJson(r: Route, shown: RouteFields = EVERY_FIELD): Json {
-  return JSON.parse(routeText(r, shown)) as Json;
+  return JSON.parse(routeText(r, r, shown)) as Json;
 }
 
 /** `ip -j neigh show`: NUD states in upper case, router and proxy as flags. */

@@ -1,13 +1,18 @@
 // `nlkit route ...`: ip route show/add/replace/change/append/del over the rtnetlink layer.
-import { openRoute } from '../route/client.js';
+import { openRoute, routeObjects } from '../route/client.js';
+import type { RouteView } from '../route/routes.js';
 import type { NextHopSpec, Route, RouteClient, RouteFilter, RouteSpec, RouteType, TableRef } from '../route/index.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
-import { routeText, scopeName, tableText, type RouteFields } from './ip-json.js';
+import { scopeName, tableText, writeRoute, type RouteFields } from './ip-json.js';
+import { JsonBytes } from './json-bytes.js';
 import { columns, ipColour, useColour, type Cell } from './ip-table.js';
 import { commandWords, familyOption, parseInteger, Words, netnsOption } from './ip-words.js';
 
 const TYPES = new Set<string>(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat']);
+
+/** Output written at a time: a few pipe buffers' worth. */
+const FLUSH_BYTES = 32 * 1024;
 
 function table(text: string): TableRef {
   return text === 'main' || text === 'local' || text === 'default' ? text : parseInteger(text, 'table');
@@ -40,23 +45,27 @@ async function show(rt: RouteClient, w: Words, io: Io, json: boolean, family: 'i
     else throw w.unexpected();
   }
   if (f.table === 'all' && !family) f.family = 'all';
-  const stream = rt.routes(f);
   if (json) {
     // ip prints the table only when listing more than one, and neither the dev nor the protocol a listing is filtered by.
     const shown: RouteFields = { table: f.table === 'all', dev: f.dev === undefined, protocol: f.protocol === undefined };
-    // The text of each dump batch is written as it comes: the output leaves while the dump goes
-    // on, and a 100,000-route listing is never held whole (as strings or as objects).
-    // One join per batch makes one flat string; adding the routes' texts one by one would make a
-    // rope that writing must flatten first.
-    let open = '[';
-    for await (const batch of stream.batches()) {
-      const texts = new Array<string>(batch.length);
-      for (let i = 0; i < batch.length; i++) texts[i] = routeText(batch[i]!, shown);
-      io.write(open + texts.join(','));
-      open = ',';
+    // The text is written as the dump comes, in pieces of some tens of kilobytes: the output
+    // leaves while the dump goes on, and a 100,000-route listing is never held whole (as text or
+    // as objects). The routes are read through one view rather than made Routes, and their text
+    // is written as bytes: nothing is allocated per route beyond what the decoder makes.
+    const view: RouteView = { dst: '', src: undefined, dev: undefined, table: 0, nexthops: undefined };
+    const out = new JsonBytes().raw('[');
+    let first = true;
+    for await (const { routes, reader } of routeObjects(rt, f)) {
+      for (const o of routes) {
+        if (!first) out.raw(',');
+        first = false;
+        writeRoute(out, o, reader.view(o, view), shown);
+      }
+      if (out.length >= FLUSH_BYTES) io.write(out.take());
     }
-    return io.write(open === '[' ? '[]\n' : ']\n');
+    return io.write(out.raw(']\n').take());
   }
+  const stream = rt.routes(f);
   const rows = (await stream.toArray()).map(routeRow);
   io.out(columns(['DST', 'GATEWAY', 'DEV', 'TABLE', 'METRIC', 'PROTO', 'SCOPE', 'TYPE', 'PREFSRC'], rows, useColour(io.tty)));
 }

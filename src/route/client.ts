@@ -11,7 +11,7 @@ import { linkNames } from './link-names.js';
 import { asLink, linkLabel, newlinkRequest, setlinkRequest, specRefs, type Link, type LinkChanges, type LinkRef, type LinkSpec } from './links.js';
 import { asNeighbour, keepNeighbour, neighbourLabel, neighbourRequest, type Neighbour, type NeighbourFilter, type NeighbourSelector, type NeighbourSpec } from './neighbours.js';
 import { openNetnsTarget, type NetnsRef, type NetnsTarget } from './netns-ref.js';
-import { asRoute, familyArg, parseRoute, routeFilter, routeLabel, routeLinkRefs, routeRequest, type Route, type RouteFilter, type RouteSpec } from './routes.js';
+import { familyArg, parseRoute, routeFilter, routeLabel, routeLinkRefs, routeRequest, RouteReader, type DecodedRoute, type Route, type RouteFilter, type RouteSpec } from './routes.js';
 import { asRule, ruleLabel, ruleRequest, type Rule, type RuleFilter, type RuleSpec } from './rules.js';
 import { rtSpec, type RtFamilyName } from './specs.js';
 import { RouteStream } from './stream.js';
@@ -169,15 +169,10 @@ export class RouteClient implements AsyncDisposable {
   }
 
   private async *routeBatches(filter: RouteFilter): AsyncGenerator<Route[]> {
-    const spec = await rtSpec('rt-route');
-    routeFilter(spec, filter, undefined);
-    const oif = filter.dev !== undefined ? (await this.resolve(filter.dev)).index : undefined;
-    const f = routeFilter(spec, filter, oif);
-    const names = await linkNames(this.socket);
-    for await (const batch of dumpObjects(this.socket, spec, 'getroute', { rtmFamily: f.family })) {
-      const out: Route[] = [];
-      for (const o of batch) if (f.keep(o)) out.push(asRoute(o, spec, names));
-      if (out.length > 0) yield out;
+    for await (const { routes, reader } of routeObjects(this, filter)) {
+      // The decoded objects become Routes in place: the batch is already the Route[] to yield.
+      for (const o of routes) reader.route(o);
+      yield routes as Route[];
     }
   }
 
@@ -400,3 +395,28 @@ export function openRoute(opts: RouteOptions = {}): Promise<RouteClient> {
   return RouteClient.open(opts);
 }
 
+/** The decoded routes a datagram of a listing brought, kept by its filter, and how to read them. */
+export interface RouteObjects {
+  routes: DecodedRoute[];
+  reader: RouteReader;
+}
+
+/**
+ * A route listing as decoded objects, filtered as `ip route show` filters, without the Route
+ * conveniences added to each: for a reader that needs them only for a moment (the CLI's JSON
+ * text), so that a listing of 100,000 routes does not grow 100,000 objects. Each batch is the
+ * codec's own array, reused for what the filter keeps.
+ */
+export async function* routeObjects(rt: RouteClient, filter: RouteFilter): AsyncGenerator<RouteObjects> {
+  const spec = await rtSpec('rt-route');
+  routeFilter(spec, filter, undefined);
+  const oif = filter.dev !== undefined ? (await rt.link(filter.dev)).ifiIndex : undefined;
+  const f = routeFilter(spec, filter, oif);
+  const reader = new RouteReader(spec, await linkNames(rt.socket));
+  for await (const batch of dumpObjects(rt.socket, spec, 'getroute', { rtmFamily: f.family })) {
+    let n = 0;
+    for (let i = 0; i < batch.length; i++) if (f.keep(batch[i]!)) batch[n++] = batch[i]!;
+    batch.length = n;
+    if (n > 0) yield { routes: batch as DecodedRoute[], reader };
+  }
+}

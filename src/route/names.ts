@@ -19,6 +19,23 @@ export function enumNumber(spec: FamilySpec, enumName: string, value: unknown): 
   return undefined;
 }
 
+/**
+ * enumNumber for the loop of a listing: it keeps the last name it looked up, which the next
+ * object most likely repeats (the table, the protocol), so that most calls are one comparison.
+ */
+export function enumNumbers(spec: FamilySpec, enumName: string): (value: unknown) => number | undefined {
+  let lastName: unknown;
+  let lastNumber: number | undefined;
+  return (value) => {
+    if (typeof value === 'number') return value;
+    if (value !== lastName) {
+      lastNumber = enumNumber(spec, enumName, value);
+      lastName = value;
+    }
+    return lastNumber;
+  };
+}
+
 /** A table id from a number or a reserved name; `what` names the argument in errors. */
 export function tableId(spec: FamilySpec, table: unknown, what = 'table'): number {
   if (typeof table === 'number' && Number.isInteger(table) && table >= 0 && table <= 0xffffffff) return table;

@@ -7,7 +7,7 @@ import { invalid } from './errors.js';
 import { describe, familyName, parseCidr, parseIp, versionOf, type InetFamily, type IpVersion, type Prefix } from './inet.js';
 import type { LinkRef } from './links.js';
 import { decodeMultipath, encodeMultipath, RTNH_F_ONLINK, type NextHop, type NextHopRequest } from './multipath.js';
-import { enumArg, enumNumber, RT_TABLE_LOCAL, RT_TABLE_MAIN, RT_TABLE_UNSPEC, SCOPE_ALIASES, tableId, tableName, type TableRef } from './names.js';
+import { enumArg, enumNumbers, RT_TABLE_LOCAL, RT_TABLE_MAIN, RT_TABLE_UNSPEC, SCOPE_ALIASES, tableId, tableName, type TableRef } from './names.js';
 import { enumName, enumValue } from './specs.js';
 
 const RTM_F_CLONED = 0x200;
@@ -15,8 +15,8 @@ const RTM_F_CLONED = 0x200;
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
 export type RouteScope = 'universe' | 'global' | 'site' | 'link' | 'host' | 'nowhere';
 
-/** A route as getroute decodes it (rt-route's route-attrs, rtmsg fields at the top), in `ip -j`'s terms. */
-export interface Route extends DecodedObject {
+/** A route as getroute decodes it (rt-route's route-attrs, rtmsg fields at the top): the fields this layer reads. */
+export interface DecodedRoute extends DecodedObject {
   rtmFamily: string | number;
   rtmDstLen: number;
   rtmSrcLen: number;
@@ -26,14 +26,38 @@ export interface Route extends DecodedObject {
   rtmScope: string | number;
   rtmType: string | number;
   rtmFlags: (string | number)[];
+  gateway?: string;
+  /** The outgoing link's index (RTA_OIF). */
+  oif?: number;
+  /** RTA_PRIORITY. */
+  priority?: number;
+  prefsrc?: string;
+  nhId?: number;
+  pref?: string | number;
+}
+
+/** What `ip -j` makes of a decoded route beyond its fields: what asRoute adds to it. */
+export interface RouteView {
+  /** "default", "10.0.0.0/24", or a bare address for a host route: what `ip -j` prints as dst. */
+  dst: string;
+  /** The source prefix (RTA_SRC, IPv6 source routing), as `ip -j` prints src. */
+  src?: string | undefined;
+  /** The outgoing link's name. */
+  dev?: string | undefined;
+  /** RTA_TABLE, else rtm_table. */
+  table: number;
+  /** The next hops of a multipath route (RTA_MULTIPATH). */
+  nexthops?: NextHop[] | undefined;
+}
+
+/** A route as getroute decodes it (rt-route's route-attrs, rtmsg fields at the top), in `ip -j`'s terms. */
+export interface Route extends DecodedRoute {
   family: InetFamily | string | number;
   /** "default", "10.0.0.0/24", or a bare address for a host route: what `ip -j` prints as dst. */
   dst: string;
   /** The source prefix (RTA_SRC, IPv6 source routing), as `ip -j` prints src. */
   src?: string;
-  gateway?: string;
-  /** The outgoing link's index (RTA_OIF) and name. */
-  oif?: number;
+  /** The outgoing link's name. */
   dev?: string;
   /** RTA_TABLE, else rtm_table. */
   table: number;
@@ -42,7 +66,6 @@ export interface Route extends DecodedObject {
   type: RouteType | string | number;
   protocol: string | number;
   scope: RouteScope | string | number;
-  prefsrc?: string;
   /** The next hops of a multipath route (RTA_MULTIPATH). */
   nexthops?: NextHop[];
 }
@@ -62,20 +85,53 @@ function routeAttrs(spec: FamilySpec): CompiledSet {
   return codecOf(spec).set('route-attrs');
 }
 
+/**
+ * Reads the routes of one listing in `ip -j`'s terms, with the link names of its namespace. A
+ * listing repeats the same table route after route, so the last table name looked up is kept.
+ */
+export class RouteReader {
+  private readonly tableOf: (value: unknown) => number | undefined;
+
+  constructor(
+    private readonly spec: FamilySpec,
+    readonly names: ReadonlyMap<number, string>,
+  ) {
+    this.tableOf = enumNumbers(spec, 'rt-table');
+  }
+
+  /** The route's view, written into `into` (every field, so that one object can serve a whole listing). */
+  view(o: DecodedRoute, into: RouteView): RouteView {
+    into.dst = prefixText(o.dst, o.rtmDstLen, o.rtmFamily);
+    into.src = o.src !== undefined || o.rtmSrcLen ? prefixText(o.src, o.rtmSrcLen, o.rtmFamily) : undefined;
+    into.dev = o.oif !== undefined ? this.names.get(o.oif) : undefined;
+    into.table = this.tableOf(o.table ?? o.rtmTable) ?? RT_TABLE_UNSPEC;
+    into.nexthops = o.multipath instanceof Uint8Array ? decodeMultipath(routeAttrs(this.spec), o.multipath, this.names) : undefined;
+    return into;
+  }
+
+  /** Adds the view to the decoded route itself, which becomes the library's Route. */
+  route(o: DecodedRoute): Route {
+    const v = this.view(o, scratch);
+    const r = o as Route;
+    r.family = r.rtmFamily;
+    r.dst = v.dst;
+    if (v.src !== undefined) r.src = v.src;
+    if (r.oif !== undefined) r.dev = v.dev;
+    r.table = v.table;
+    if (o.priority !== undefined) r.metric = o.priority;
+    r.type = r.rtmType;
+    r.protocol = r.rtmProtocol;
+    r.scope = r.rtmScope;
+    if (v.nexthops !== undefined) r.nexthops = v.nexthops;
+    return r;
+  }
+}
+
+const scratch: RouteView = { dst: '', src: undefined, dev: undefined, table: 0, nexthops: undefined };
+
 /** Adds `ip -j`'s view to a decoded route, in place; `names` maps link indexes to names. */
 export function asRoute(o: DecodedObject, spec: FamilySpec, names: ReadonlyMap<number, string>): Route {
-  const r = o as Route;
-  r.family = r.rtmFamily;
-  r.dst = prefixText(o.dst, r.rtmDstLen, r.rtmFamily);
-  if (o.src !== undefined || r.rtmSrcLen) r.src = prefixText(o.src, r.rtmSrcLen, r.rtmFamily);
-  if (r.oif !== undefined) r.dev = names.get(r.oif);
-  r.table = enumNumber(spec, 'rt-table', o.table ?? r.rtmTable) ?? RT_TABLE_UNSPEC;
-  if (o.priority !== undefined) r.metric = o.priority as number;
-  r.type = r.rtmType;
-  r.protocol = r.rtmProtocol;
-  r.scope = r.rtmScope;
-  if (o.multipath instanceof Uint8Array) r.nexthops = decodeMultipath(routeAttrs(spec), o.multipath, names);
-  return r;
+  return new RouteReader(spec, names).route(o as DecodedRoute);
 }
 
 /** What `routes()` lists; by default what `ip route show` lists: the main table, IPv4. */
@@ -109,20 +165,29 @@ export function routeFilter(spec: FamilySpec, f: RouteFilter, oif: number | unde
   const family = f.family === 'all' ? 'unspec' : familyArg(f.family, 'family') ?? (table !== 0 ? 'inet' : 'unspec');
   const type = f.type === undefined ? undefined : enumArg(spec, 'rtm-type', f.type, 'type');
   const protocol = f.protocol === undefined ? undefined : enumArg(spec, 'rt-protocol', f.protocol, 'protocol');
+  const tableOf = enumNumbers(spec, 'rt-table');
+  const typeOf = enumNumbers(spec, 'rtm-type');
+  const protocolOf = enumNumbers(spec, 'rt-protocol');
   return {
     family,
     keep: (o) => {
       if (family !== 'unspec' && o.rtmFamily !== family) return false;
       if (o.rtmFamily !== 'inet' && o.rtmFamily !== 'inet6') return false;
-      const flags = o.rtmFlags;
-      if (Array.isArray(flags) && (flags.includes('cloned') || flags.some((x) => typeof x === 'number' && (x & RTM_F_CLONED) !== 0))) return false;
-      if (table !== 0 && enumNumber(spec, 'rt-table', o.table ?? o.rtmTable) !== table) return false;
+      if (cloned(o.rtmFlags)) return false;
+      if (table !== 0 && tableOf(o.table ?? o.rtmTable) !== table) return false;
       if (oif !== undefined && o.oif !== oif) return false;
-      if (type !== undefined && enumNumber(spec, 'rtm-type', o.rtmType) !== type) return false;
-      if (protocol !== undefined && enumNumber(spec, 'rt-protocol', o.rtmProtocol) !== protocol) return false;
+      if (type !== undefined && typeOf(o.rtmType) !== type) return false;
+      if (protocol !== undefined && protocolOf(o.rtmProtocol) !== protocol) return false;
       return true;
     },
   };
+}
+
+/** RTM_F_CLONED among decoded rtm_flags: by name, or among the bits the spec does not name. */
+function cloned(flags: unknown): boolean {
+  if (!Array.isArray(flags)) return false;
+  for (const x of flags) if (x === 'cloned' || (typeof x === 'number' && (x & RTM_F_CLONED) !== 0)) return true;
+  return false;
 }
 
 export interface NextHopSpec {

@@ -1,0 +1,71 @@
+// JSON text written as UTF-8 bytes straight into a buffer, for listings of 100,000 objects: each
+// object's text built as a string would be a dozen short-lived strings, then copied again into
+// one per batch, then encoded again by the write. Here the bytes are written once; what a batch
+// wrote is handed to the stream whole, and the next batch gets a buffer of its own (a stream may
+// hold a Buffer until the write completes, so a written one is never reused).
+
+export class JsonBytes {
+  private bytes: Buffer;
+  /** Bytes written into the current buffer. */
+  length = 0;
+
+  constructor(private readonly size = 64 * 1024) {
+    this.bytes = Buffer.allocUnsafe(size);
+  }
+
+  /** Room for `n` more bytes: a bigger buffer, with what is written so far, if needed. */
+  private reserve(n: number): Buffer {
+    const need = this.length + n;
+    if (need > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    return this.bytes;
+  }
+
+  /** Text that is JSON as it is and ASCII (punctuation, keys, numbers): copied a byte a character. */
+  raw(s: string): this {
+    const n = s.length;
+    const b = this.reserve(n);
+    let at = this.length;
+    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
+    this.length = at;
+    return this;
+  }
+
+  /** Any JSON text (non-ASCII included), as UTF-8. */
+  json(s: string): this {
+    this.length += this.reserve(s.length * 3).write(s, this.length, 'utf8');
+    return this;
+  }
+
+  /** A string as a JSON string literal. Printable ASCII without quote or backslash (addresses, link and enum names) is copied as it is; anything else goes through JSON.stringify. */
+  string(s: string): this {
+    const n = s.length;
+    const b = this.reserve(n + 2);
+    let at = this.length;
+    b[at++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return this.json(JSON.stringify(s));
+      b[at++] = c;
+    }
+    b[at++] = 0x22;
+    this.length = at;
+    return this;
+  }
+
+  /** The bytes written since the last take; later writes go to a new buffer. */
+  take(): Buffer {
+    const out = this.bytes.subarray(0, this.length);
+    this.bytes = Buffer.allocUnsafe(this.size);
+    this.length = 0;
+    return out;
+  }
+
+  /** What was written, as a string (for a single object's text). */
+  text(): string {
+    return this.bytes.toString('utf8', 0, this.length);
+  }
+}
