@@ -2,18 +2,14 @@
 // does the same, but its module brings the spec loader (a YAML parser, the validator) and the
 // nlctrl client with it: some 20 ms of module loading that `nlkit route show` would pay for a
 // dump whose request this layer writes itself. Changes (do requests) go through Family.
-import { compileFamily } from '../spec/compile.js';
+import { familyCodec } from '../spec/compile.js';
 import type { DecodedObject, FamilyCodec, FamilySpec } from '../spec/index.js';
 import type { NetlinkSocket } from '../socket/index.js';
 import { NLMSG_HDRLEN } from '../wire/index.js';
 
-const codecs = new WeakMap<FamilySpec, FamilyCodec>();
-
-/** A spec's codec (names: camel), compiled once for every listing and helper of this layer. */
+/** A spec's codec (names: camel): the one its family objects use too. */
 export function codecOf(spec: FamilySpec): FamilyCodec {
-  let codec = codecs.get(spec);
-  if (!codec) codecs.set(spec, (codec = compileFamily(spec, { names: 'camel' })));
-  return codec;
+  return familyCodec(spec, 'camel');
 }
 
 /** An operation's dump as Family.dump gives it: the objects each datagram brought, decoded. */

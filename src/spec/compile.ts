@@ -183,3 +183,17 @@ export function compileFamily(spec: FamilySpec, opts: CompileOptions = {}): Fami
   const names = opts.names ?? 'camel';
   return new Codec(spec, names, pregenerated.get(spec)?.get(names) ?? generateSource(spec, names));
 }
+
+const shared = new WeakMap<FamilySpec, Map<'camel' | 'spec', FamilyCodec>>();
+
+/**
+ * The one codec of a spec and naming that every user of it shares (family objects, the route
+ * layer's listings): compiled on first use, so a spec is never compiled twice in a process.
+ */
+export function familyCodec(spec: FamilySpec, names: 'camel' | 'spec' = 'camel'): FamilyCodec {
+  let byNames = shared.get(spec);
+  if (!byNames) shared.set(spec, (byNames = new Map()));
+  let codec = byNames.get(names);
+  if (!codec) byNames.set(names, (codec = compileFamily(spec, { names })));
+  return codec;
+}

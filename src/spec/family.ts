@@ -19,7 +19,7 @@ import {
   type NetlinkMessage,
 } from '../wire/index.js';
 import type { DecodedObject, FamilyCodec } from './codec.js';
-import { compileFamily } from './compile.js';
+import { familyCodec } from './compile.js';
 import { notificationKinds, type NotificationKind } from './family-events.js';
 import { operationMethods } from './family-names.js';
 import { loadSpec } from './load.js';
@@ -131,17 +131,6 @@ export class FamilyRequestError extends TypeError {
   }
 }
 
-const codecs = new WeakMap<FamilySpec, Map<string, FamilyCodec>>();
-
-function codecFor(spec: FamilySpec, names: 'camel' | 'spec'): FamilyCodec {
-  let byNames = codecs.get(spec);
-  if (!byNames) codecs.set(spec, (byNames = new Map()));
-  const have = byNames.get(names);
-  if (have) return have;
-  const codec: FamilyCodec = compileFamily(spec, { names });
-  byNames.set(names, codec);
-  return codec;
-}
 
 function flagBits(flags: RequestFlag[] | undefined): number {
   let bits = 0;
@@ -343,7 +332,7 @@ export function openFamily<M extends object>(spec: string | FamilySpec, opts?: O
 export async function openFamily<M extends object>(spec: string | FamilySpec, opts: OpenFamilyOptions = {}): Promise<Family & M> {
   const { socket: given, paths, names, ...socketOptions } = opts;
   const s = await resolveSpec(spec, paths);
-  const codec = codecFor(s, names ?? 'camel');
+  const codec = familyCodec(s, names ?? 'camel');
   if (given && given.protocol !== s.protonum) {
     throw new TypeError(`${s.name}: the given socket speaks netlink protocol ${given.protocol}, the family needs ${s.protonum}`);
   }
