@@ -16,6 +16,18 @@ export function ip(ns: string, ...args: string[]): string {
   return sh('ip', ['-n', ns, ...args]);
 }
 
+/**
+ * Waits until no IPv6 address of the namespace is tentative: until then DAD is running and the
+ * kernel will add the address's local route (and flags) by itself, under a test's feet.
+ */
+export async function dadDone(ns: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (sh('ip', ['-n', ns, '-6', 'addr', 'show', 'tentative']).trim() !== '') {
+    if (Date.now() > end) throw new Error(`netns ${ns}: IPv6 addresses still tentative after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export function createNetns(prefix = 'nlkit-test'): string {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
   sh('ip', ['netns', 'add', name]);

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { openRoute, type RouteClient } from '../../src/route/index.js';
-import { ipJson, useNetns } from '../helpers/netns.js';
+import { dadDone, ipJson, useNetns } from '../helpers/netns.js';
 
 /** A test in a network namespace of its own, created before it and deleted after it. */
 export function nsTest(name: string, fn: (ns: string) => Promise<void>): void {
@@ -49,6 +49,7 @@ export function ipState(ns: string): Record<string, unknown> {
  * baseline of the "nothing changed" checks.
  */
 export async function settledState(ns: string): Promise<Record<string, unknown>> {
+  await dadDone(ns);
   let last = ipState(ns);
   for (let i = 0; i < 25; i++) {
     await new Promise((r) => setTimeout(r, 200));
