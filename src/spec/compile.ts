@@ -34,7 +34,7 @@ type Encoder = (w: MessageWriter, o: object, p: string) => void;
 const RUNTIME_NAMES = [
   'perr', 'perrHeader', 'perrSize', 'utf8', 'cstr', 'mac', 'ip4', 'ip4n', 'ip6', 'ip4or6', 'uuid', 'enum64', 'flags64', 'ntv',
   'describe', 'terr', 'toInt', 'toBig', 'toEnum', 'toFlags', 'toFlags64', 'toIp4Number', 'toStr', 'toBytes', 'cArray',
-  'toObject', 'toArray', 'unknownOut', 'scratch', 'sv', 'putBytes', 'putCString', 'varIntBE', 'selKey', 'ntvOut',
+  'toObject', 'toArray', 'unknownOut', 'scratch', 'sv', 'putBytes', 'putCString', 'varIntBE', 'selKey', 'ntvOut', 'noFlags',
 ] as const;
 
 export function opRecord(op: Operation): RecordRef {

@@ -322,6 +322,12 @@ export function unknownOut(w: MessageWriter, x: unknown, path: string): void {
 }
 
 /** Scratch space for struct attributes and big-endian integers the writer has no method for. */
+/**
+ * What a flags field with no bit set decodes to: one shared, frozen empty array. A dump of
+ * 100,000 routes, nearly all without flags, would otherwise allocate 100,000 empty arrays.
+ */
+export const noFlags: readonly never[] = Object.freeze([]);
+
 export const scratch = new Uint8Array(0x10000);
 export const sv = new DataView(scratch.buffer);
 
