@@ -18,8 +18,8 @@ export function generatedIndex(families: { name: string; namespace: string }[]):
   return `${lines.join('\n')}\n`;
 }
 
-/** Where `npm run gen` writes the precompiled families (src/families/precompiled.ts). */
-export const COMPILED_DIR = 'src/families/compiled';
+/** Where `npm run gen` writes the precompiled families (src/spec/precompiled.ts). */
+export const COMPILED_DIR = 'src/spec/compiled';
 
 /** The precompiled module of a family, relative to the project root. */
 export function compiledFile(family: string): string {

@@ -1,12 +1,13 @@
 // `npm run gen [-- NAME...]`: regenerates src/families/generated/ from the specs nlkit ships
 // (every spec in specs/, or the families named), one file per family and an index, and
-// src/families/compiled/: the rt-* families the route layer uses, precompiled.
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+// src/spec/compiled/: nlkit's rt-* families, precompiled.
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { camelName } from '../src/spec/family-names.js';
 import { generateTypes } from '../src/spec/codegen.js';
-import { emitPrecompiled } from '../src/families/precompiled.js';
+import { emitPrecompiled } from '../src/spec/precompiled.js';
+import { specTextHash } from '../src/spec/load.js';
 import { RT_FAMILIES } from '../src/route/specs.js';
 import { findSpecs, loadSpec } from '../src/spec/load.js';
 import { COMPILED_DIR, compiledFile, GENERATED_DIR, generatedFile, generatedIndex, GENERATED_IMPORT } from './families.js';
@@ -30,7 +31,9 @@ const compiled = path.join(root, COMPILED_DIR);
 await mkdir(compiled, { recursive: true });
 if (wanted.length === 0) for (const f of await readdir(compiled)) if (f.endsWith('.ts')) await rm(path.join(compiled, f));
 for (const name of names.filter((n): n is (typeof RT_FAMILIES)[number] => (RT_FAMILIES as readonly string[]).includes(n))) {
-  const spec = await loadSpec(name);
-  await writeFile(path.join(root, compiledFile(name)), emitPrecompiled(spec, 'camel', path.relative(root, spec.source ?? name)));
+  // From the spec file itself: loadSpec by name would hand back the precompiled module.
+  const file = path.join(root, 'specs', `${name}.yaml`);
+  const spec = await loadSpec(file);
+  await writeFile(path.join(root, compiledFile(name)), emitPrecompiled(spec, 'camel', path.relative(root, file), specTextHash(await readFile(file, 'utf8'))));
   console.log(`${compiledFile(name)}  (${path.relative(root, spec.source ?? name)})`);
 }

@@ -1,35 +1,17 @@
 // The five rtnetlink specs this layer is written against: nlkit's own (specs/ of this package),
 // never a same-named spec found earlier on NLKIT_SPEC_PATH, since the code here relies on their
 // attribute names and enums. Each is read from its module precompiled by `npm run gen`
-// (src/families/precompiled.ts), which also carries its codec, once per process.
+// (src/spec/precompiled.ts), which also carries its codec, once per process.
 import type { FamilySpec } from '../spec/index.js';
+import { PRECOMPILED_FAMILIES, precompiledFamily, type PrecompiledFamily } from '../spec/shipped.js';
 
-export type RtFamilyName = 'rt-link' | 'rt-addr' | 'rt-route' | 'rt-neigh' | 'rt-rule';
+export type RtFamilyName = PrecompiledFamily;
 
-export const RT_FAMILIES: readonly RtFamilyName[] = ['rt-link', 'rt-addr', 'rt-route', 'rt-neigh', 'rt-rule'];
-
-type Module = Promise<{ default: FamilySpec }>;
-
-/** Imported only when used: a module holds its whole codec source (rt-link's is 200 kB). */
-const PRECOMPILED: Record<RtFamilyName, () => Module> = {
-  'rt-link': () => import('../families/compiled/rt-link.js'),
-  'rt-addr': () => import('../families/compiled/rt-addr.js'),
-  'rt-route': () => import('../families/compiled/rt-route.js'),
-  'rt-neigh': () => import('../families/compiled/rt-neigh.js'),
-  'rt-rule': () => import('../families/compiled/rt-rule.js'),
-};
-
-const loaded = new Map<RtFamilyName, Promise<FamilySpec>>();
+export const RT_FAMILIES: readonly RtFamilyName[] = PRECOMPILED_FAMILIES;
 
 /** One of the rt-* specs, with its codec, loaded once. */
 export function rtSpec(name: RtFamilyName): Promise<FamilySpec> {
-  let p = loaded.get(name);
-  if (!p) {
-    p = PRECOMPILED[name]().then((m) => m.default);
-    p.catch(() => loaded.delete(name));
-    loaded.set(name, p);
-  }
-  return p;
+  return precompiledFamily(name);
 }
 
 /** The value of an enum entry of a spec, by the spec's name for it. */

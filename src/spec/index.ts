@@ -6,6 +6,7 @@ export { loadSpec, loadSpecText, findSpecs, specSearchPath, packageSpecDir, SYST
 export { validateSpec, specProblems } from './validate.js';
 export { normalizeSpec } from './normalize.js';
 export { compileFamily, generateSource } from './compile.js';
+export { PRECOMPILED_FAMILIES, precompiledFamily, type PrecompiledFamily } from './shipped.js';
 export { SpecValueError } from './runtime.js';
 export { camelCase, propertyName, type Naming } from './names.js';
 export * from './family.js';

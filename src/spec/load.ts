@@ -1,5 +1,6 @@
 // Finding and loading YNL spec files: by path, or by family name along a search path (the
 // caller's dirs, NLKIT_SPEC_PATH, the package's own specs/, the system's /usr/share/ynl/specs).
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { Document, LineCounter } from 'yaml';
 import { SpecError } from './errors.js';
 import type { FamilySpec, Protocol } from './model.js';
 import { normalizeSpec } from './normalize.js';
+import { isPrecompiled, precompiledFor } from './shipped.js';
 import { validateSpec, type Locate } from './validate.js';
 
 export interface LoadOptions {
@@ -124,6 +126,11 @@ async function yamlFiles(dir: string): Promise<string[]> {
   }
 }
 
+/** What a precompiled module (precompiled.ts) records of the spec text it was compiled from. */
+export function specTextHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
 /**
  * Loads a spec by file path (anything with a `/` or a .yaml/.yml suffix) or by family name.
  * A name matches `<name>.yaml` (or with `_` for `-`) first, then any file whose `name:` is it.
@@ -131,12 +138,19 @@ async function yamlFiles(dir: string): Promise<string[]> {
 export async function loadSpec(nameOrPath: string, opts: LoadOptions = {}): Promise<FamilySpec> {
   if (nameOrPath.includes('/') || /\.ya?ml$/.test(nameOrPath)) return readSpec(nameOrPath);
   const dirs = specSearchPath(opts);
+  const ownDir = packageSpecDir();
+  const own = ownDir && path.resolve(ownDir);
   for (const dir of dirs) {
     for (const base of new Set([nameOrPath, nameOrPath.replace(/-/g, '_')])) {
       const file = path.join(dir, `${base}.yaml`);
       if (existsSync(file)) {
         const text = await readFile(file, 'utf8');
-        if ((peek(text).name ?? base) === nameOrPath) return loadSpecText(text, file);
+        if ((peek(text).name ?? base) !== nameOrPath) continue;
+        if (dir === own && isPrecompiled(nameOrPath)) {
+          const pre = await precompiledFor(nameOrPath, specTextHash(text));
+          if (pre) return pre;
+        }
+        return loadSpecText(text, file);
       }
     }
     for (const file of await yamlFiles(dir)) {

@@ -1,13 +1,15 @@
-// The precompiled rt-* families (src/families/compiled/): current with the specs and the code
+// The precompiled rt-* families (src/spec/compiled/): current with the specs and the code
 // generator, the spec as loadSpec reads it, and a codec that decodes the kernel's messages and
 // encodes requests exactly as the codec compiled from the YAML does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileFamily, loadSpec, type FamilySpec } from '../../src/spec/index.js';
-import { emitPrecompiled } from '../../src/families/precompiled.js';
+import { emitPrecompiled } from '../../src/spec/precompiled.js';
+import { specTextHash } from '../../src/spec/load.js';
 import { RT_FAMILIES, rtSpec, type RtFamilyName } from '../../src/route/specs.js';
 import { NetlinkSocket } from '../../src/socket/index.js';
 import { MessageWriter, NETLINK_ROUTE, NLMSG_HDRLEN } from '../../src/wire/index.js';
@@ -24,7 +26,7 @@ test('the precompiled families are current: npm run gen would write them as they
   for (const name of RT_FAMILIES) {
     const file = path.join(ROOT, compiledFile(name));
     assert.ok(existsSync(file), `${compiledFile(name)} is missing: run npm run gen`);
-    const fresh = emitPrecompiled(await fromYaml(name), 'camel', `specs/${name}.yaml`);
+    const fresh = emitPrecompiled(await fromYaml(name), 'camel', `specs/${name}.yaml`, specTextHash(readFileSync(path.join(ROOT, 'specs', `${name}.yaml`), 'utf8')));
     assert.ok(readFileSync(file, 'utf8') === fresh, `${compiledFile(name)} is stale: run npm run gen`);
   }
   const extra = readdirSync(path.join(ROOT, COMPILED_DIR)).filter((f) => !(RT_FAMILIES as readonly string[]).includes(f.replace(/\.ts$/, '')));
@@ -101,5 +103,19 @@ test('a precompiled codec encodes the dump requests and decodes the replies as t
     }
   } finally {
     sock.close();
+  }
+});
+
+test('loadSpec by name takes nlkit own rt-* spec from its precompiled module, and a spec earlier on the path or with other text from the file', async () => {
+  for (const name of RT_FAMILIES) assert.equal(await loadSpec(name), await rtSpec(name), `${name}: the precompiled spec object`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'nlkit-spec-'));
+  try {
+    // The same family, its text changed by one comment: found first on the path, read from the file.
+    writeFileSync(path.join(dir, 'rt-route.yaml'), `${readFileSync(path.join(ROOT, 'specs/rt-route.yaml'), 'utf8')}\n# changed\n`);
+    const other = await loadSpec('rt-route', { paths: [dir] });
+    assert.notEqual(other, await rtSpec('rt-route'));
+    assert.equal(other.source, path.join(dir, 'rt-route.yaml'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

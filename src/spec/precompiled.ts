@@ -5,8 +5,8 @@
 // `nlkit route show`). The codec is the one compileFamily builds: its source is handed to
 // compileFamily for the revived spec object. test/families/precompiled.test.ts fails when a
 // module is not what npm run gen would write now.
-import { generateSource, providePrecompiled } from '../spec/compile.js';
-import type { FamilySpec } from '../spec/index.js';
+import { generateSource, providePrecompiled } from './compile.js';
+import type { FamilySpec } from './model.js';
 
 type Names = 'camel' | 'spec';
 
@@ -86,9 +86,10 @@ interface Precompiled {
 
 /**
  * The module `npm run gen` writes for a family: `source` is the spec file as the module names it
- * (the path in the package, `specs/rt-route.yaml`, where loadSpec gives an absolute one).
+ * (the path in the package, `specs/rt-route.yaml`, where loadSpec gives an absolute one), and
+ * `textHash` its text's specTextHash.
  */
-export function emitPrecompiled(spec: FamilySpec, names: Names, source: string): string {
+export function emitPrecompiled(spec: FamilySpec, names: Names, source: string, textHash: string): string {
   const gen = generateSource(spec, names);
   const data: Precompiled = { spec: { ...spec, source }, constants: gen.constants, decoders: gen.decoders, encoders: gen.encoders };
   const json = JSON.stringify(new GraphWriter().write(data, spec.name));
@@ -96,6 +97,9 @@ export function emitPrecompiled(spec: FamilySpec, names: Names, source: string):
 // loadSpec normalizes it and the codec source compileFamily generates for it (names: ${names}).
 // Do not edit: regenerate instead.
 import { precompiledSpec } from '../precompiled.js';
+
+/** specTextHash of the spec file this was compiled from: loadSpec uses the module only for that text. */
+export const textHash = ${JSON.stringify(textHash)};
 
 export default precompiledSpec(${JSON.stringify(names)}, ${JSON.stringify(gen.source)}, ${JSON.stringify(json)});
 `;
