@@ -1,9 +1,11 @@
 // `nlkit route show --json` against `ip -j route show` over the same 100,000-route namespace,
 // as whole processes (start-up included), alternating, in the same run. Prints the medians and
-// the ratio; the two outputs are checked byte for byte first.
+// the ratio; the two outputs are checked byte for byte first. Two sinks: a pipe read by this
+// process (as a script consuming the JSON would), and /dev/null (the commands' own cost alone:
+// ip writes 4 KiB at a time into a pipe and waits on its reader, which the first sink counts).
 // Usage: npm run build && npm run bench:route-show [-- ROUTES ROUNDS]
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deleteNamespace, median, routeNamespace } from './setup.js';
@@ -18,9 +20,11 @@ if (!existsSync(path.join(root, 'dist/src/bundle/nlkit.js'))) {
   process.exit(2);
 }
 
-function timed(cmd: string, args: string[]): { ms: number; out: string } {
+const devNull = openSync('/dev/null', 'w');
+
+function timed(cmd: string, args: string[], sink: 'pipe' | 'null' = 'pipe'): { ms: number; out: string } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', sink === 'pipe' ? 'pipe' : devNull, 'pipe'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
   return { ms, out: r.stdout };
@@ -35,17 +39,26 @@ try {
   const a = JSON.parse(theirs) as unknown[];
   const ipTimes: number[] = [];
   const nlkitTimes: number[] = [];
+  const ipNull: number[] = [];
+  const nlkitNull: number[] = [];
   for (let i = 0; i < rounds; i++) {
     ipTimes.push(timed('ip', ipArgs).ms);
     nlkitTimes.push(timed(process.execPath, nlkitArgs).ms);
+    ipNull.push(timed('ip', ipArgs, 'null').ms);
+    nlkitNull.push(timed(process.execPath, nlkitArgs, 'null').ms);
   }
   const im = median(ipTimes);
   const nm = median(nlkitTimes);
+  const imNull = median(ipNull);
+  const nmNull = median(nlkitNull);
   const startup = median(Array.from({ length: 5 }, () => timed(process.execPath, [cli, '--help']).ms));
   console.log(`routes printed: ${a.length} (the same bytes from both), ${rounds} rounds alternating, medians`);
+  console.log(`into a pipe this process reads:`);
   console.log(`ip -j route show:                  ${im.toFixed(0)} ms`);
   console.log(`nlkit route show --json:           ${nm.toFixed(0)} ms   ratio ${(nm / im).toFixed(2)}x (target <= 1.00)`);
+  console.log(`  into /dev/null: ip ${imNull.toFixed(0)} ms, nlkit ${nmNull.toFixed(0)} ms   ratio ${(nmNull / imNull).toFixed(2)}x`);
   console.log(`  of which node + nlkit start-up:  ${startup.toFixed(0)} ms (nlkit --help)`);
 } finally {
   deleteNamespace(ns);
+  closeSync(devNull);
 }

@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
 import { SpecError } from './errors.js';
@@ -66,7 +65,8 @@ function locator(doc: Document, lines: LineCounter): Locate {
 export function loadSpecText(text: string, source: string): FamilySpec {
   let value: unknown;
   try {
-    value = loadYaml(text, { schema: CORE_SCHEMA, filename: source });
+    const jsYaml = requireJsYaml();
+    value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: source });
   } catch {
     return loadSpecTextLocated(text, source);
   }
@@ -81,6 +81,9 @@ export function loadSpecText(text: string, source: string): FamilySpec {
 
 // `yaml` is loaded only for a spec that fails: importing it costs ~35 ms of every start-up.
 const requireYaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
+
+/** Loaded on the first spec parsed: openFamily of a precompiled spec never needs it. */
+const requireJsYaml = (): typeof import('js-yaml') => createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
 
 function loadSpecTextLocated(text: string, source: string): FamilySpec {
   const { LineCounter, parseDocument } = requireYaml();
