@@ -3,16 +3,8 @@
 // attribute names and enums. Each is read from its module precompiled by `npm run gen`
 // (src/spec/precompiled.ts), which also carries its codec, once per process.
 import type { FamilySpec } from '../spec/index.js';
-import { PRECOMPILED_FAMILIES, precompiledFamily, type PrecompiledFamily } from '../spec/shipped.js';
 
-export type RtFamilyName = PrecompiledFamily;
-
-export const RT_FAMILIES: readonly RtFamilyName[] = PRECOMPILED_FAMILIES;
-
-/** One of the rt-* specs, with its codec, loaded once. */
-export function rtSpec(name: RtFamilyName): Promise<FamilySpec> {
-  return precompiledFamily(name);
-}
+export { PRECOMPILED_FAMILIES as RT_FAMILIES, precompiledFamily as rtSpec, type PrecompiledFamily as RtFamilyName } from '../spec/shipped.js';
 
 /** The value of an enum entry of a spec, by the spec's name for it. */
 export function enumValue(spec: FamilySpec, enumName: string, entry: string): number | undefined {

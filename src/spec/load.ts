@@ -27,8 +27,14 @@ export interface SpecInfo {
 
 export const SYSTEM_SPEC_DIR = '/usr/share/ynl/specs';
 
-/** The package's own specs/: found from this module's file, so it works from src/ and dist/src/. */
+let ownSpecDir: { dir: string | undefined } | undefined;
+
+/** The package's own specs/ (absolute): found from this module's file, so it works from src/ and dist/src/. */
 export function packageSpecDir(): string | undefined {
+  return (ownSpecDir ??= { dir: findPackageSpecDir() }).dir;
+}
+
+function findPackageSpecDir(): string | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'specs');
@@ -141,8 +147,7 @@ export function specTextHash(text: string): string {
 export async function loadSpec(nameOrPath: string, opts: LoadOptions = {}): Promise<FamilySpec> {
   if (nameOrPath.includes('/') || /\.ya?ml$/.test(nameOrPath)) return readSpec(nameOrPath);
   const dirs = specSearchPath(opts);
-  const ownDir = packageSpecDir();
-  const own = ownDir && path.resolve(ownDir);
+  const own = packageSpecDir();
   for (const dir of dirs) {
     for (const base of new Set([nameOrPath, nameOrPath.replace(/-/g, '_')])) {
       const file = path.join(dir, `${base}.yaml`);
