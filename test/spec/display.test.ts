@@ -53,6 +53,16 @@ test('IPv4 from bytes and from a big-endian integer', () => {
   for (const bad of ['1.2.3', '256.0.0.1', '01.2.3.4', '1.2.3.4.5', 'a.b.c.d']) assert.equal(parseIp4(bad), undefined, bad);
 });
 
+test('IPv4 texts stay right through the caches: repeats, neighbours and colliding slots', () => {
+  const text = (x: number) => [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.');
+  // A table walked in order, a gateway repeated on every route, and keys 1024 prefixes apart
+  // (the prefix cache's size) taking each other's slots.
+  const keys: number[] = [];
+  for (let i = 0; i < 3000; i++) keys.push((0x0a000000 + i) >>> 0, 0xc0a80001, (0x0b000000 + ((i & 7) << 18) + (i & 255)) >>> 0);
+  fc.assert(fc.property(fc.array(fc.constantFrom(...keys), { minLength: 1, maxLength: 200 }), (xs) => xs.every((x) => formatIp4Number(x) === text(x))));
+  for (const x of keys) assert.equal(formatIp4Number(x), text(x));
+});
+
 test('MAC and UUID', () => {
   assert.equal(formatMac(Uint8Array.from([2, 0, 0, 0, 0, 1]), 0, 6), '02:00:00:00:00:01');
   assert.equal(formatMac(Uint8Array.from([0xa, 0xbc, 0xff]), 0, 3), '0a:bc:ff');
