@@ -41,6 +41,10 @@ const ECONNREFUSED = 111;
 const ENOPROTOOPT = 92;
 const EPERM = 1;
 const MAX_BATCH_BYTES = 256 * 1024;
+// A datagram holds at most one message per 16 bytes (the smallest nlmsghdr); the scratch array
+// grows to the largest run met and is shared by every socket: each run is copied out before any
+// caller sees it.
+const offsetScratch: number[] = [];
 
 export interface OpenOptions {
   /** A network namespace: a name under /var/run/netns (as `ip netns` makes) or a path (/proc/PID/ns/net). */
@@ -229,7 +233,9 @@ export class NetlinkSocket implements AsyncDisposable {
     while (off + NLMSG_HDRLEN <= end) {
       const seq = view.getUint32(off + 8, true);
       call = this.calls.get(seq);
-      const run: number[] = [];
+      // Offsets are gathered in a scratch array and copied out at their final size: pushing onto
+      // a fresh array regrows it several times, which was most of what framing allocated.
+      let count = 0;
       let flags = 0;
       let control = false;
       while (off + NLMSG_HDRLEN <= end && view.getUint32(off + 8, true) === seq) {
@@ -237,7 +243,7 @@ export class NetlinkSocket implements AsyncDisposable {
         try {
           len = messageLength(view, off, end);
         } catch (err) {
-          if (run.length > 0 && call !== undefined && call.peer === portId) call.onMessages(new MessageBatch(datagram, run), flags, control);
+          if (count > 0 && call !== undefined && call.peer === portId) call.onMessages(new MessageBatch(datagram, offsetScratch.slice(0, count)), flags, control);
           // Whoever the bad message answered learns why; nothing else is affected.
           if (call !== undefined && call.peer === portId) call.fail(err);
           else this.stats.dropped++;
@@ -245,10 +251,11 @@ export class NetlinkSocket implements AsyncDisposable {
         }
         if (view.getUint16(off + 4, true) < NLMSG_MIN_TYPE) control = true;
         flags |= view.getUint16(off + 6, true);
-        run.push(off);
+        offsetScratch[count++] = off;
         off += (len + 3) & ~3;
       }
-      this.stats.messages += run.length;
+      const run = offsetScratch.slice(0, count);
+      this.stats.messages += count;
       if (call !== undefined && call.peer === portId) call.onMessages(new MessageBatch(datagram, run), flags, control);
       else (unclaimed ??= []).push(...new MessageBatch(datagram, run));
     }
