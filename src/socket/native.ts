@@ -4,6 +4,7 @@
 // TypeError for a wrong type or a foreign handle, RangeError for send() bounds outside the view.
 // After close() every call that needs the descriptor returns -EBADF (send included); pause()
 // and ref() do nothing, close() again does nothing, fd() returns -1.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -120,9 +121,15 @@ function load(): NativeBinding {
     throw new Error(`nlkit: Netlink sockets exist only on Linux (this is ${process.platform})`);
   }
   const require = createRequire(import.meta.url);
-  const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeBinding;
   // Compiled code lives in dist/src/socket, sources in src/socket: the package root is two or
-  // three levels up; node-gyp-build looks for build/Release and prebuilds/ under it.
+  // three levels up. The addon `npm install` built is loaded straight from build/Release (what
+  // node-gyp-build tries first anyway); node-gyp-build itself, which reads package.json and
+  // searches prebuilds/, costs a few milliseconds of every command's start-up.
+  for (const dir of [rootFromSrc, root]) {
+    const built = path.join(dir, 'build', 'Release', 'nlkit.node');
+    if (existsSync(built)) return require(built) as NativeBinding;
+  }
+  const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeBinding;
   for (const dir of [rootFromSrc, root]) {
     try {
       return nodeGypBuild(dir);
