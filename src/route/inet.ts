@@ -1,7 +1,7 @@
 // IP addresses, prefixes and MAC addresses as the user writes them, checked before anything is
 // sent: the kernel would answer a malformed one with a bare EINVAL, or take a wrong one. Turning
 // them into bytes is the spec codec's job (display hints); only IPv4 masks are computed here.
-import { isIPv4, isIPv6 } from 'node:net';
+import { parseIp4, parseIp6 } from '../spec/display.js';
 import { invalid } from './errors.js';
 
 export type IpVersion = 4 | 6;
@@ -33,9 +33,12 @@ function v4Bytes(text: string): Uint8Array {
   return Uint8Array.from(text.split('.').map(Number));
 }
 
-/** Whether `text` is an IPv4 or IPv6 address (no zone index: rtnetlink has no place for one). */
+/**
+ * Whether `text` is an IPv4 or IPv6 address (no zone index: rtnetlink has no place for one). The
+ * spec layer's parsers rather than node:net's isIP, whose module costs every command's start-up.
+ */
 function isIp(text: string, version: IpVersion): boolean {
-  return version === 4 ? isIPv4(text) : isIPv6(text) && !text.includes('%');
+  return (version === 4 ? parseIp4(text) : parseIp6(text)) !== undefined;
 }
 
 /** An IP address; `what` names the argument in the error ("gateway"). */

@@ -2,6 +2,7 @@
 // layout of linux/rtnetlink.h.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { compileFamily } from '../../src/spec/index.js';
 import { broadcastOf, isMulticast, parseCidr, parseIp, parseMac } from '../../src/route/inet.js';
@@ -70,4 +71,26 @@ test('RTA_MULTIPATH: struct rtnexthop heads (len, flags, hops, ifindex) with RTA
     { gateway: '2001:db8::1', ifindex: 0x01020304, dev: undefined, weight: 256, flags: [] },
   ]);
   assert.throws(() => decodeMultipath(attrs, Uint8Array.from([0x20, 0, 0, 0, 1, 0, 0, 0]), names), { name: 'NetlinkProtocolError' });
+});
+
+test('addresses are accepted exactly when node:net accepts them (zone indexes aside)', () => {
+  const v4 = fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((p) => p.join('.'));
+  const hex = fc.constantFrom('0', '1', 'a', 'ff', 'ffff', '10000', 'fe80', 'g', '');
+  const v6 = fc.array(hex, { minLength: 1, maxLength: 9 }).chain((groups) => fc.nat(groups.length).map((i) => [...groups.slice(0, i), ...(i % 2 ? [''] : []), ...groups.slice(i)].join(':')));
+  const mixed = fc.tuple(v6, v4).map(([a, b]) => `${a}:${b}`);
+  const noise = fc.string({ maxLength: 12 });
+  fc.assert(
+    fc.property(fc.oneof(v4, v6, mixed, noise), (text) => {
+      const ok = (() => {
+        try {
+          parseIp(text, 'x');
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      assert.equal(ok, isIP(text) !== 0 && !text.includes('%'), text);
+    }),
+    { numRuns: 5000 },
+  );
 });
