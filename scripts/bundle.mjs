@@ -21,4 +21,8 @@ await build({
   target: 'node20',
   packages: 'external',
   logLevel: 'warning',
+  // Less text for V8 to scan at every start (names stay, for stack traces): about 2 ms of an
+  // `nlkit route show`, whose start-up is most of what it costs beyond node's own.
+  minifyWhitespace: true,
+  minifySyntax: true,
 });
