@@ -245,18 +245,6 @@ export function writeRoute(out: JsonBytes, r: DecodedRoute, v: RouteView, shown:
   out.raw('}');
 }
 
-/** One route as `ip -j route show` prints it, as JSON text. */
-export function routeText(r: DecodedRoute, v: RouteView, shown: RouteFields = EVERY_FIELD): string {
-  const out = new JsonBytes(256);
-  writeRoute(out, r, v, shown);
-  return out.text();
-}
-
-/** One route as `ip -j route show` prints it, as an object (for output that wraps it, such as monitor's). */
-export function routeJson(r: Route, shown: RouteFields = EVERY_FIELD): Json {
-  return JSON.parse(routeText(r, r, shown)) as Json;
-}
-
 /** `ip -j neigh show`: NUD states in upper case, router and proxy as flags. */
 export function neighJson(n: Neighbour): Json {
   const j: Json = { dst: n.dst, dev: n.dev ?? `if${n.index}` };

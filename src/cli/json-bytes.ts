@@ -34,10 +34,15 @@ export class JsonBytes {
     return this;
   }
 
-  /** Any JSON text (non-ASCII included), as UTF-8. */
-  json(s: string): this {
+  /** Any text (non-ASCII included), as UTF-8. */
+  utf8(s: string): this {
     this.length += this.reserve(s.length * 3).write(s, this.length, 'utf8');
     return this;
+  }
+
+  /** Any JSON text, as UTF-8. */
+  json(s: string): this {
+    return this.utf8(s);
   }
 
   /** A string as a JSON string literal. Printable ASCII without quote or backslash (addresses, link and enum names) is copied as it is; anything else goes through JSON.stringify. */
@@ -62,10 +67,5 @@ export class JsonBytes {
     this.bytes = Buffer.allocUnsafe(this.size);
     this.length = 0;
     return out;
-  }
-
-  /** What was written, as a string (for a single object's text). */
-  text(): string {
-    return this.bytes.toString('utf8', 0, this.length);
   }
 }

@@ -6,7 +6,8 @@ import { MONITOR_KINDS, monitor, type MonitorEvent, type MonitorKind, type Monit
 import type { Address, Link, Neighbour, Route, Rule } from '../route/index.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
-import { addressFlags, addrInfoJson, indexLinks, linkFlags, linkJson, neighJson, routeJson, ruleJson, scopeName, tableText } from './ip-json.js';
+import { addressFlags, addrInfoJson, indexLinks, linkFlags, linkJson, neighJson, ruleJson, scopeName, tableText, writeRoute } from './ip-json.js';
+import { JsonBytes } from './json-bytes.js';
 import { paint, useColour } from './ip-table.js';
 import { parseInteger, netnsOption } from './ip-words.js';
 
@@ -45,28 +46,32 @@ function ruleText(r: Rule): string {
   return `${r.priority}: ${not}from ${r.from}${to} ${action}`;
 }
 
-/** One event as a JSON line: the object as `ip -j` shows one of its kind. */
-function eventJson(e: MonitorEvent, links: Map<number, Link>): string {
-  if (e.kind === 'resync') return JSON.stringify({ kind: 'resync', added: e.added, changed: e.changed, removed: e.removed, error: e.error.message });
-  let object: unknown;
-  switch (e.kind) {
-    case 'link':
-      object = linkJson(e.object, links);
-      break;
-    case 'addr':
-      object = { ifindex: e.object.index, ifname: e.object.dev, addr_info: [addrInfoJson(e.object)] };
-      break;
-    case 'route':
-      object = routeJson(e.object);
-      break;
-    case 'neigh':
-      object = neighJson(e.object);
-      break;
-    case 'rule':
-      object = ruleJson(e.object);
-      break;
+/**
+ * One event as a JSON line, the object as `ip -j` shows one of its kind. Routes, the kind that
+ * comes by the ten thousand, are written as bytes like `route show --json` writes them: a burst
+ * must be formatted faster than the kernel's receive buffer fills behind it.
+ */
+function writeEventJson(out: JsonBytes, e: MonitorEvent, links: Map<number, Link>): void {
+  if (e.kind === 'route') {
+    out.raw('{"kind":"route","action":"').raw(e.action).raw(e.origin === 'notification' ? '",' : `","origin":"${e.origin}",`).raw('"object":');
+    writeRoute(out, e.object, e.object);
+    out.raw('}\n');
+    return;
   }
-  return JSON.stringify(e.origin === 'notification' ? { kind: e.kind, action: e.action, object } : { kind: e.kind, action: e.action, origin: e.origin, object });
+  let line: object;
+  if (e.kind === 'resync') line = { kind: 'resync', added: e.added, changed: e.changed, removed: e.removed, error: e.error.message };
+  else {
+    const object =
+      e.kind === 'link'
+        ? linkJson(e.object, links)
+        : e.kind === 'addr'
+          ? { ifindex: e.object.index, ifname: e.object.dev, addr_info: [addrInfoJson(e.object)] }
+          : e.kind === 'neigh'
+            ? neighJson(e.object)
+            : ruleJson(e.object);
+    line = e.origin === 'notification' ? { kind: e.kind, action: e.action, object } : { kind: e.kind, action: e.action, origin: e.origin, object };
+  }
+  out.json(JSON.stringify(line)).raw('\n');
 }
 
 function eventText(e: MonitorEvent, links: Map<number, Link>, colour: boolean): string {
@@ -91,19 +96,11 @@ export async function monitorCommand(args: ParsedArgs, io: Io): Promise<void> {
   const m = monitor(opts);
   // Lines go out in one write per burst (when the monitor waits for the kernel again), not one
   // write per event: at 100,000 changes a second the writes would otherwise set the pace.
-  const pending: string[] = [];
+  const burst = new JsonBytes(16 * 1024);
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
-    if (pending.length > 0) io.out(pending.join('\n'));
-    pending.length = 0;
-  };
-  const emit = (line: string): void => {
-    pending.push(line);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+    if (burst.length > 0) io.write(burst.take());
   };
   try {
     await m.ready;
@@ -114,7 +111,12 @@ export async function monitorCommand(args: ParsedArgs, io: Io): Promise<void> {
         if (e.action === 'removed') links.delete(e.object.index);
         else links.set(e.object.index, e.object);
       }
-      emit(json ? eventJson(e, links) : eventText(e, links, colour));
+      if (json) writeEventJson(burst, e, links);
+      else burst.utf8(`${eventText(e, links, colour)}\n`);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     }
   } catch (err) {
     if (!io.signal.aborted) throw err;

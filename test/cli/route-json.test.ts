@@ -1,4 +1,4 @@
-// `nlkit route show --json` writes its JSON text itself (ip-json.ts routeText), so its output is
+// `nlkit route show --json` writes its JSON text itself (ip-json.ts writeRoute), so its output is
 // compared with `ip -j route show` byte for byte, not only as parsed values: every kind of route
 // iproute2 prints differently, in each listing ip has.
 import { test, before } from 'node:test';
