@@ -60,8 +60,28 @@ export type MonitorSnapshot = { [K in MonitorKind]?: Array<MonitorObjects[K]> };
  */
 const DEPENDS: Record<MonitorKind, MonitorKind[]> = { link: ['addr', 'route', 'neigh'], addr: ['route'], route: [], neigh: [], rule: [] };
 
-/** Tries of a dump; ENOBUFS ones wait a little longer each time (about 4 s in all). */
+/** Tries of a dump; refused (ENOBUFS, EBUSY) and stalled ones wait a little longer each time (about 4 s in all). */
 const DUMP_ATTEMPTS = 50;
+/** How long a dump may receive nothing at all on a socket that has overrun before it is given up and re-run. */
+const STALL_MS = 1000;
+
+/**
+ * Watches a dump for a lost answer. The kernel drops what does not fit in a full receive buffer,
+ * its answer to a dump request included (the ACK carrying ENOBUFS or EBUSY, or the first part),
+ * and then nothing else will come for that request. The socket learns of it at most as one more
+ * overrun, and not even that while the kernel still counts the socket congested from an earlier
+ * one. So on a socket that has overrun, a dump that receives nothing for STALL_MS is aborted and
+ * retried: a dump in progress brings a datagram per read.
+ */
+function stallWatch(socket: NetlinkSocket): { signal: AbortSignal; stop(): void } {
+  const ac = new AbortController();
+  let datagrams = socket.stats.datagrams;
+  const timer = setInterval(() => {
+    if (socket.stats.datagrams === datagrams && socket.stats.overruns > 0) ac.abort(new Error('the dump received nothing after an overrun'));
+    datagrams = socket.stats.datagrams;
+  }, STALL_MS);
+  return { signal: ac.signal, stop: () => clearInterval(timer) };
+}
 
 interface Opened {
   socket: NetlinkSocket;
@@ -137,19 +157,25 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent>, AsyncDispos
    * the buffer's reader is draining); sets the kind's fence before each try.
    */
   private async dump(kind: MonitorKind): Promise<DecodedObject[]> {
-    const { families, buffer } = this.opened!;
+    const { socket, families, buffer } = this.opened!;
     for (let attempt = 1; ; attempt++) {
       const release = buffer.hold();
       this.fence.set(kind, buffer.arrived);
+      const stall = stallWatch(socket);
       try {
         const family = families.get(kind)!;
-        const list = await family.dump(KINDS[kind].dumpOp, {}, { signal: this.abort.signal }).toArray();
+        const list = await family.dump(KINDS[kind].dumpOp, {}, { signal: AbortSignal.any([this.abort.signal, stall.signal]) }).toArray();
         return list.map((o) => KINDS[kind].decorate(o, family.spec, this.view.names));
       } catch (err) {
-        const full = err instanceof NetlinkError && err.code === 'ENOBUFS';
-        if (!(full || err instanceof DumpInterruptedError) || attempt === DUMP_ATTEMPTS) throw err;
-        if (full) await new Promise((r) => setTimeout(r, Math.min(2 ** attempt, 100)));
+        if (this.abort.signal.aborted) throw err;
+        const stalled = stall.signal.aborted;
+        // ENOBUFS: the kernel refused the dump for want of room. EBUSY: the kernel still runs the
+        // dump an earlier attempt gave up on, and sends its rest to nobody.
+        const busy = err instanceof NetlinkError && (err.code === 'ENOBUFS' || err.code === 'EBUSY');
+        if (!(busy || stalled || err instanceof DumpInterruptedError) || attempt === DUMP_ATTEMPTS) throw err;
+        if (busy || stalled) await new Promise((r) => setTimeout(r, Math.min(2 ** attempt, 100)));
       } finally {
+        stall.stop();
         release();
       }
     }
