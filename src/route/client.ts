@@ -3,9 +3,9 @@
 // is sent and fail with a NetlinkError that names the object.
 import type { DecodedObject, Family, RequestFlag, UntypedMethods } from '../spec/index.js';
 import { NetlinkSocket } from '../socket/index.js';
-import { NETLINK_ROUTE, NetlinkError } from '../wire/index.js';
+import { EADDRNOTAVAIL, EEXIST, ENODEV, ENOENT, EOPNOTSUPP, ESRCH, NETLINK_ROUTE, NetlinkError } from '../wire/index.js';
 import { addressLabel, addressRequest, asAddress, parseAddressArg, type Address, type AddressSelector, type AddressSpec } from './addresses.js';
-import { EADDRNOTAVAIL, ENODEV, ENOENT, EOPNOTSUPP, ESRCH, EEXIST, invalid, kernelError, routeError, type Subject } from './errors.js';
+import { invalid, kernelError, routeError, type Subject } from './errors.js';
 import { dumpObjects } from './dump.js';
 import { linkNames } from './link-names.js';
 import { asLink, linkLabel, newlinkRequest, setlinkRequest, specRefs, type Link, type LinkChanges, type LinkRef, type LinkSpec } from './links.js';

@@ -1,16 +1,7 @@
 // Errors of the rtnetlink layer: always a NetlinkError (so one `catch` and `err.code` cover the
 // kernel's refusals and ours), with a message that names the object: `EEXIST: route 10.0.0.0/24
 // table main already exists`, `ENODEV: link "nope" not found`.
-import { NetlinkError, errnoDescription, errnoName } from '../wire/index.js';
-
-export const EPERM = 1;
-export const ENOENT = 2;
-export const ESRCH = 3;
-export const EEXIST = 17;
-export const ENODEV = 19;
-export const EINVAL = 22;
-export const EOPNOTSUPP = 95;
-export const EADDRNOTAVAIL = 99;
+import { EADDRNOTAVAIL, EEXIST, EINVAL, ENOENT, ESRCH, NetlinkError, errnoDescription, errnoName } from '../wire/index.js';
 
 
 /** A NetlinkError whose message is `CODE: text`; the kernel's error, when there was one, is its cause. */

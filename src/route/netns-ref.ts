@@ -2,7 +2,8 @@
 // a name under /var/run/netns, a path such as /proc/PID/ns/net, or a process id.
 import { closeSync, openSync } from 'node:fs';
 import { netnsPath } from '../socket/index.js';
-import { ENOENT, invalid, routeError } from './errors.js';
+import { ENOENT } from '../wire/index.js';
+import { invalid, routeError } from './errors.js';
 import { describe } from './inet.js';
 
 /** A namespace by name (`ip netns` names), by path, or as the namespace of a process. */

@@ -19,18 +19,9 @@ import {
   type NativeHandle,
 } from '../socket/native.js';
 import * as C from '../wire/constants.js';
+import { EADDRINUSE, EAGAIN, EBADF, ECONNREFUSED, EINVAL, ENOBUFS, ENOPROTOOPT, EOPNOTSUPP, EPERM, EPROTONOSUPPORT } from '../wire/errno.js';
 import type { Peer } from './types.js';
 
-const EPERM = 1;
-const EBADF = 9;
-const EAGAIN = 11;
-const EINVAL = 22;
-const ENOPROTOOPT = 92;
-const EPROTONOSUPPORT = 93;
-const EOPNOTSUPP = 95;
-const EADDRINUSE = 98;
-const ENOBUFS = 105;
-const ECONNREFUSED = 111;
 
 /** net.core.rmem_max / wmem_max and rmem_default as a fresh Linux boots with them. */
 const RMEM_MAX = 212992;

@@ -23,6 +23,12 @@ import {
   SO_SNDBUF,
   SO_SNDBUFFORCE,
   forEachMessage,
+  ECONNREFUSED,
+  EMSGSIZE,
+  ENOBUFS,
+  ENOMEM,
+  ENOPROTOOPT,
+  EPERM,
   messageLength,
   parseMessages,
   type DatagramBytes,
@@ -34,12 +40,6 @@ import { netnsPath } from './netns.js';
 import { AsyncQueue } from './queue.js';
 import type { CallOptions, Datagram, DumpOptions, NetlinkOverrun, Outgoing, RequestOptions, SocketStats, SubscribeOptions } from './types.js';
 
-const ENOBUFS = 105;
-const ENOMEM = 12;
-const EMSGSIZE = 90;
-const ECONNREFUSED = 111;
-const ENOPROTOOPT = 92;
-const EPERM = 1;
 const MAX_BATCH_BYTES = 256 * 1024;
 // A datagram holds at most one message per 16 bytes (the smallest nlmsghdr); the scratch array
 // grows to the largest run met and is shared by every socket: each run is copied out before any
