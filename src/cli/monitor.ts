@@ -58,19 +58,26 @@ function writeEventJson(out: JsonBytes, e: MonitorEvent, links: Map<number, Link
     out.raw('}\n');
     return;
   }
-  let line: object;
-  if (e.kind === 'resync') line = { kind: 'resync', added: e.added, changed: e.changed, removed: e.removed, error: e.error.message };
-  else {
-    const object =
-      e.kind === 'link'
-        ? linkJson(e.object, links)
-        : e.kind === 'addr'
-          ? { ifindex: e.object.index, ifname: e.object.dev, addr_info: [addrInfoJson(e.object)] }
-          : e.kind === 'neigh'
-            ? neighJson(e.object)
-            : ruleJson(e.object);
-    line = e.origin === 'notification' ? { kind: e.kind, action: e.action, object } : { kind: e.kind, action: e.action, origin: e.origin, object };
+  if (e.kind === 'resync') {
+    out.json(JSON.stringify({ kind: 'resync', added: e.added, changed: e.changed, removed: e.removed, error: e.error.message })).raw('\n');
+    return;
   }
+  let object: unknown;
+  switch (e.kind) {
+    case 'link':
+      object = linkJson(e.object, links);
+      break;
+    case 'addr':
+      object = { ifindex: e.object.index, ifname: e.object.dev, addr_info: [addrInfoJson(e.object)] };
+      break;
+    case 'neigh':
+      object = neighJson(e.object);
+      break;
+    case 'rule':
+      object = ruleJson(e.object);
+      break;
+  }
+  const line = e.origin === 'notification' ? { kind: e.kind, action: e.action, object } : { kind: e.kind, action: e.action, origin: e.origin, object };
   out.json(JSON.stringify(line)).raw('\n');
 }
 
