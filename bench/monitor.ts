@@ -13,7 +13,7 @@ import { monitor } from '../src/route/monitor.js';
 import { deleteNamespace } from './setup.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'bin/nlkit.js');
+const cli = path.join(here, '..', 'bin/nlkit.cjs');
 const changes = Number(process.argv[2] ?? 20_000);
 const half = changes >> 1;
 
@@ -78,7 +78,7 @@ try {
   }
 
   // The CLI as a process, its JSON lines read from a pipe.
-  if (existsSync(path.join(here, '..', 'dist/src/bundle/nlkit.js'))) {
+  if (existsSync(path.join(here, '..', 'dist/src/bundle/nlkit.cjs'))) {
     const child = spawn(process.execPath, [cli, 'monitor', 'route', '--json', '--ready', '-n', ns]);
     const got = { added: 0, removed: 0, resyncs: 0, lastAt: 0 };
     let ready!: () => void;
@@ -101,7 +101,7 @@ try {
     child.kill('SIGINT');
     report('nlkit monitor route --json (a process, its lines read from a pipe)', got, ip);
   } else {
-    console.log('(nlkit monitor CLI skipped: run `npm run build` to measure bin/nlkit.js too)');
+    console.log('(nlkit monitor CLI skipped: run `npm run build` to measure bin/nlkit.cjs too)');
   }
 } finally {
   deleteNamespace(ns);

@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { deleteNamespace, median, routeNamespace } from './setup.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'bin/nlkit.js');
+const cli = path.join(root, 'bin/nlkit.cjs');
 const routes = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 11);
 
-if (!existsSync(path.join(root, 'dist/src/bundle/nlkit.js'))) {
-  console.error('bench/route-show: run `npm run build` first (it runs the compiled CLI, bin/nlkit.js)');
+if (!existsSync(path.join(root, 'dist/src/bundle/nlkit.cjs'))) {
+  console.error('bench/route-show: run `npm run build` first (it runs the compiled CLI, bin/nlkit.cjs)');
   process.exit(2);
 }
 

@@ -18,10 +18,17 @@ const PROGRAMS: Record<string, string> = {
   'nlex-server': 'server',
 };
 
+// bin/nlkit.cjs runs the CLI bundle as a script compiled with V8's code cache, and an import()
+// in such a script has no module loader to call (the cache does not keep node's link to it). The
+// bin hands the bundle an import function of its own, compiled the normal way, under this name;
+// run from the sources, the name is not defined and this module's own import() is used.
+declare const __nlkitImport: ((specifier: string) => Promise<unknown>) | undefined;
+const importModule = typeof __nlkitImport === 'function' ? __nlkitImport : (specifier: string): Promise<unknown> => import(specifier);
+
 /** Loads an example module next to this file's tree: .ts from the sources, .js once built. */
 function load<T>(name: string): Promise<T> {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return import(new URL(`../../examples/nlex/${name}${ext}`, import.meta.url).href) as Promise<T>;
+  return importModule(new URL(`../../examples/nlex/${name}${ext}`, import.meta.url).href) as Promise<T>;
 }
 
 /** Runs the program; resolves with its exit status. */

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
 import { run } from './main.js';
 
-await run();
+// Not a top-level await: the same module is bundled as CommonJS for bin/nlkit.cjs, and node
+// waits for the command's pending work either way (run() reports every error itself).
+void run();

@@ -1,15 +1,17 @@
-// The installed command: bin/nlkit.js runs the bundle scripts/bundle.mjs makes from tsc's output
-// (what `npm install` builds through `prepare`). The other CLI tests run the TypeScript sources;
-// this one builds the bundle from the current sources, as `prepare` does, and runs it.
+// The installed command: bin/nlkit.cjs runs the bundle scripts/bundle.mjs makes from tsc's output
+// (what `npm install` builds through `prepare`), with V8's code cache of it. The other CLI tests
+// run the TypeScript sources; this one builds the bundle from the current sources, as `prepare`
+// does, and runs it.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ip, sh, useNetns } from '../helpers/netns.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/nlkit.js');
+const bin = path.join(root, 'bin/nlkit.cjs');
 const ns = useNetns('nlkit-bin');
 
 function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -27,20 +29,20 @@ before(() => {
   ip(ns.name, 'route', 'add', '10.78.0.0/16', 'via', '10.77.0.2', 'metric', '7');
 });
 
-test('bin/nlkit.js prints its usage and exits 0 with --help', () => {
+test('bin/nlkit.cjs prints its usage and exits 0 with --help', () => {
   const r = node([bin, '--help']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /nlkit/);
   assert.match(r.stdout, /route/);
 });
 
-test('bin/nlkit.js route show --json prints what ip -j route show prints', () => {
+test('bin/nlkit.cjs route show --json prints what ip -j route show prints', () => {
   const r = node([bin, 'route', 'show', '--json', '-n', ns.name]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), sh('ip', ['-n', ns.name, '-j', 'route', 'show']).trim());
 });
 
-test('bin/nlkit.js loads lazily imported commands and specs from its chunks: link show, genl list', () => {
+test('bin/nlkit.cjs runs lazily loaded commands and specs: link show, genl list', () => {
   const links = node([bin, 'link', 'show', 'dev', 'b0', '--json', '-n', ns.name]);
   assert.equal(links.status, 0, links.stderr);
   assert.equal((JSON.parse(links.stdout) as { ifname: string }[])[0]!.ifname, 'b0');
@@ -49,9 +51,29 @@ test('bin/nlkit.js loads lazily imported commands and specs from its chunks: lin
   assert.ok((JSON.parse(genl.stdout) as { 'family-name': string }[]).some((f) => f['family-name'] === 'nlctrl'));
 });
 
-test('bin/nlkit.js: a missing namespace is one line on stderr and exit status 1', () => {
+test('bin/nlkit.cjs: a missing namespace is one line on stderr and exit status 1', () => {
   const r = node([bin, 'route', 'show', '-n', 'nlkit-no-such-netns']);
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /nlkit-no-such-netns/);
+});
+
+test('bin/nlkit.cjs: the build leaves a code cache; a missing or foreign one is written again and never changes the output', () => {
+  const cache = path.join(root, 'dist/src/bundle/nlkit.cjs.cache');
+  assert.ok(existsSync(cache), 'scripts/bundle.mjs made no code cache');
+  const expected = sh('ip', ['-n', ns.name, '-j', 'route', 'show']).trim();
+  const show = (): string => {
+    const r = node([bin, 'route', 'show', '--json', '-n', ns.name]);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  rmSync(cache);
+  assert.equal(show(), expected);
+  assert.ok(existsSync(cache), 'a run without a cache did not write one');
+  // Bytes V8 cannot use (as a cache from another node version would be): rejected, the command
+  // runs from the source, and a usable cache replaces them.
+  writeFileSync(cache, Buffer.alloc(4096, 0x5a));
+  assert.equal(show(), expected);
+  assert.notDeepEqual(readFileSync(cache).subarray(0, 4096), Buffer.alloc(4096, 0x5a));
+  assert.equal(show(), expected);
 });
