@@ -28,10 +28,11 @@ try {
 // a script compiled from a code cache finds no module loader (`nlkit example` loads the example
 // programs with it; src/cli/example.ts).
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __nlkitImport) {${source}\n})`, { filename: file, cachedData });
-// V8 rejects a cache made by another node version or with other V8 flags; a missing or rejected
-// cache is written again when the command ends, from what this run compiled. Best effort: an
-// installation the user cannot write to runs uncached. Written under a temporary name and renamed,
-// so that a command starting meanwhile never reads half a file.
+// V8 rejects a cache made by another node version, with other V8 flags or for a source of another
+// length (it checks no more of the source: scripts/bundle.mjs replaces the cache along with the
+// bundle). A missing or rejected cache is written again when the command ends, from what this run
+// compiled. Best effort: an installation the user cannot write to runs uncached. Written under a
+// temporary name and renamed, so that a command starting meanwhile never reads half a file.
 if (cachedData === undefined || script.cachedDataRejected) {
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}`;
