@@ -2,7 +2,7 @@
 // The installed command: runs the CLI bundle (dist/src/bundle/nlkit.cjs, made by
 // scripts/bundle.mjs) compiled with V8's code cache of it. A CommonJS script, not an ES module:
 // node then starts without its ES module loader, and the bundle's bytecode is read from the cache
-// instead of compiled again. Together about 15 ms of every command (README, "CLI start-up").
+// instead of compiled again. Together about 15 ms of every command (README, "What the numbers say").
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

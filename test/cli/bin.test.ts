@@ -77,3 +77,12 @@ test('bin/nlkit.cjs: the build leaves a code cache; a missing or foreign one is 
   assert.notDeepEqual(readFileSync(cache).subarray(0, 4096), Buffer.alloc(4096, 0x5a));
   assert.equal(show(), expected);
 });
+
+test('bin/nlkit.cjs: nlkit example imports its program at run time, with the code cache in use', () => {
+  assert.ok(existsSync(path.join(root, 'dist/src/bundle/nlkit.cjs.cache')));
+  // The classic variant has nothing to resolve: the program itself says so, which it can only do
+  // once it has been imported (an import() without a module loader fails before that).
+  const r = node([bin, 'example', 'resolve', '--variant', 'classic']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /only the genl variant has a family to resolve/);
+});
