@@ -5,7 +5,7 @@ import type { DecodedObject, FamilySpec } from '../spec/index.js';
 import { asAddress, type Address } from './addresses.js';
 import { asLink, type Link } from './links.js';
 import { asNeighbour, type Neighbour } from './neighbours.js';
-import { asRoute, type Route } from './routes.js';
+import { asRoute, cloned, type Route } from './routes.js';
 import { asRule, type Rule } from './rules.js';
 import type { RtFamilyName } from './specs.js';
 
@@ -89,7 +89,7 @@ export const KINDS: Record<MonitorKind, KindInfo> = {
     // `ip route add` say EEXIST). Routes `append`ed under one key are one entry. Cloned routes
     // (IPv6 exceptions) are the cache's, which dumps leave out.
     key: (o) =>
-      isIp(o.rtmFamily) && !(Array.isArray(o.rtmFlags) && o.rtmFlags.includes('cloned'))
+      isIp(o.rtmFamily) && !cloned(o.rtmFlags)
         ? `${str(o.rtmFamily)} ${str(o.table ?? o.rtmTable)} ${str(o.dst)}/${str(o.rtmDstLen)} ${str(o.src)}/${str(o.rtmSrcLen)} ${str(o.rtmTos)} ${str(o.priority ?? 0)}`
         : undefined,
     volatile: ['cacheinfo', 'expires'],

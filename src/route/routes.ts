@@ -93,7 +93,7 @@ export class RouteReader {
   private readonly tableOf: (value: unknown) => number | undefined;
 
   constructor(
-    private readonly spec: FamilySpec,
+    readonly spec: FamilySpec,
     readonly names: ReadonlyMap<number, string>,
   ) {
     this.tableOf = enumNumbers(spec, 'rt-table');
@@ -129,9 +129,15 @@ export class RouteReader {
 
 const scratch: RouteView = { dst: '', src: undefined, dev: undefined, table: 0, nexthops: undefined };
 
+// One reader per names map (a monitor keeps one map for its life): asRoute runs per monitored
+// route and per route of a re-dump, and a reader made per call would lose its last table name.
+const readers = new WeakMap<ReadonlyMap<number, string>, RouteReader>();
+
 /** Adds `ip -j`'s view to a decoded route, in place; `names` maps link indexes to names. */
 export function asRoute(o: DecodedObject, spec: FamilySpec, names: ReadonlyMap<number, string>): Route {
-  return new RouteReader(spec, names).route(o as DecodedRoute);
+  let reader = readers.get(names);
+  if (reader === undefined || reader.spec !== spec) readers.set(names, (reader = new RouteReader(spec, names)));
+  return reader.route(o as DecodedRoute);
 }
 
 /** What `routes()` lists; by default what `ip route show` lists: the main table, IPv4. */
@@ -184,7 +190,7 @@ export function routeFilter(spec: FamilySpec, f: RouteFilter, oif: number | unde
 }
 
 /** RTM_F_CLONED among decoded rtm_flags: by name, or among the bits the spec does not name. */
-function cloned(flags: unknown): boolean {
+export function cloned(flags: unknown): boolean {
   if (!Array.isArray(flags)) return false;
   for (const x of flags) if (x === 'cloned' || (typeof x === 'number' && (x & RTM_F_CLONED) !== 0)) return true;
   return false;
