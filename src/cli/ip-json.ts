@@ -3,8 +3,8 @@
 // so that `nlkit ... --json` and `ip -j ...` can be compared field by field.
 import { readFileSync } from 'node:fs';
 import type { Address, Link, Neighbour, Route, Rule } from '../route/index.js';
-import type { DecodedRoute, RouteView } from '../route/routes.js';
-import { JsonBytes } from './json-bytes.js';
+import { emptyRouteRecord } from '../route/route-record.js';
+import type { RouteRecord } from '../route/routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -186,7 +186,7 @@ const RT_FLAG_ORDER: [number | string, string][] = [
   ['offload-failed', 'rt_offload_failed'],
 ];
 
-export function routeFlags(r: DecodedRoute): string[] {
+export function routeFlags(r: { rtmFlags: readonly (string | number)[] }): string[] {
   // Most routes have none: no Set and no passes over an empty list, 100,000 times in a listing.
   if (r.rtmFlags.length === 0) return [];
   const bits = r.rtmFlags.filter((x): x is number => typeof x === 'number').reduce((a, b) => a | b, 0);
@@ -200,9 +200,9 @@ function nexthopFlags(flags: (string | number)[]): string[] {
   return flags.map((f) => String(f));
 }
 
-/** An address: the decoders give text, or the bytes when the length is not an address's. */
-function address(out: JsonBytes, a: unknown): JsonBytes {
-  return typeof a === 'string' ? out.string(a) : out.json(JSON.stringify(a));
+/** An address: text, or the bytes when their length is not an address's. */
+function addressJson(a: string | Uint8Array): string {
+  return typeof a === 'string' ? `"${a}"` : JSON.stringify(a);
 }
 
 /** What ip prints of a route in a listing: it leaves out what the listing was filtered by (one table, a dev, a protocol). */
@@ -215,34 +215,55 @@ export interface RouteFields {
 const EVERY_FIELD: RouteFields = { table: true, dev: true, protocol: true };
 
 /**
- * One route as `ip -j route show` prints it, written as JSON bytes: a listing formats 100,000 of
- * them, and an object or a string per route only to write it out is most of its garbage. `v` is
- * the route's view (a Route is its own).
+ * One route as `ip -j route show` prints it. A listing formats 100,000 of them, so the text is
+ * made by concatenation, which V8 does without copying, and the listing encodes it once per
+ * write; addresses, enum names and numbers need no escaping.
  */
-export function writeRoute(out: JsonBytes, r: DecodedRoute, v: RouteView, shown: RouteFields = EVERY_FIELD): void {
-  out.raw('{');
-  if (r.rtmType !== 'unicast') out.raw('"type":').string(String(r.rtmType)).raw(',');
-  out.raw('"dst":').string(v.dst);
-  if (v.src !== undefined) out.raw(',"from":').string(v.src);
-  if (r.rtmTos) out.raw(',"tos":').string(dsfieldText(r.rtmTos));
-  if (r.nhId !== undefined) out.raw(',"nhid":').json(JSON.stringify(r.nhId));
-  if (r.gateway !== undefined) address(out.raw(',"gateway":'), r.gateway);
-  if (r.oif !== undefined && shown.dev) out.raw(',"dev":').string(v.dev ?? `if${r.oif}`);
-  if (shown.table && v.table !== 254) out.raw(',"table":').string(tableText(v.table));
-  if (shown.protocol && r.rtmProtocol !== 'boot') out.raw(',"protocol":').string(String(r.rtmProtocol));
-  if (r.rtmScope !== 'universe') out.raw(',"scope":').string(scopeName(r.rtmScope));
-  if (r.prefsrc !== undefined) address(out.raw(',"prefsrc":'), r.prefsrc);
-  if (r.priority !== undefined) out.raw(',"metric":').json(JSON.stringify(r.priority));
-  if (r.rtmFlags.length === 0) out.raw(',"flags":[]');
-  else out.raw(',"flags":').json(JSON.stringify(routeFlags(r)));
-  const metrics = r.metrics as Record<string, unknown> | undefined;
-  if (metrics?.mtu !== undefined) out.raw(',"metrics":').json(JSON.stringify([{ mtu: metrics.mtu }]));
-  if (v.nexthops !== undefined) {
-    const hops = v.nexthops.map((h) => ({ ...(h.gateway !== undefined ? { gateway: h.gateway } : {}), dev: h.dev ?? `if${h.ifindex}`, weight: h.weight, flags: nexthopFlags(h.flags) }));
-    out.raw(',"nexthops":').json(JSON.stringify(hops));
+export function routeJson(r: RouteRecord, shown: RouteFields = EVERY_FIELD): string {
+  const head = r.type === 'unicast' ? '{"dst":"' : `{"type":"${r.type}","dst":"`;
+  const from = r.src !== undefined ? `","from":"${r.src}"` : '"';
+  return head + r.dst + from + routeTail(r, shown);
+}
+
+// The last route whose tail was made (a copy of its fields; table -1 matches no route), the
+// fields shown then, and the tail.
+const last: RouteRecord = { ...emptyRouteRecord(), table: -1 };
+let lastShown: RouteFields | undefined;
+let lastTail = '';
+
+/**
+ * The text after dst and from. Routes of a listing mostly differ in their destination alone, so
+ * the last route's tail is reused while every field it shows is the same (flags compare as
+ * arrays: a record reader gives one array per value of rtm_flags).
+ */
+function routeTail(r: RouteRecord, shown: RouteFields): string {
+  const cacheable = r.metrics === undefined && r.nexthops === undefined;
+  if (cacheable && shown === lastShown && r.rtmTos === last.rtmTos && r.nhId === last.nhId && r.gateway === last.gateway && r.oif === last.oif && r.dev === last.dev && r.table === last.table && r.protocol === last.protocol && r.scope === last.scope && r.prefsrc === last.prefsrc && r.metric === last.metric && r.rtmFlags === last.rtmFlags && r.pref === last.pref) return lastTail;
+  let s = '';
+  if (r.rtmTos) s += `,"tos":${JSON.stringify(dsfieldText(r.rtmTos))}`;
+  if (r.nhId !== undefined) s += `,"nhid":${r.nhId}`;
+  if (r.gateway !== undefined) s += `,"gateway":${addressJson(r.gateway)}`;
+  if (r.oif !== undefined && shown.dev) s += `,"dev":${JSON.stringify(r.dev ?? `if${r.oif}`)}`;
+  if (shown.table && r.table !== 254) s += `,"table":"${tableText(r.table)}"`;
+  if (shown.protocol && r.protocol !== 'boot') s += `,"protocol":"${r.protocol}"`;
+  if (r.scope !== 'universe') s += `,"scope":"${scopeName(r.scope)}"`;
+  if (r.prefsrc !== undefined) s += `,"prefsrc":${addressJson(r.prefsrc)}`;
+  if (r.metric !== undefined) s += `,"metric":${r.metric}`;
+  s += r.rtmFlags.length === 0 ? ',"flags":[]' : `,"flags":${JSON.stringify(routeFlags(r))}`;
+  const metrics = r.metrics as { mtu?: unknown } | undefined;
+  if (metrics?.mtu !== undefined) s += `,"metrics":${JSON.stringify([{ mtu: metrics.mtu }])}`;
+  if (r.nexthops !== undefined) {
+    const hops = r.nexthops.map((h) => ({ ...(h.gateway !== undefined ? { gateway: h.gateway } : {}), dev: h.dev ?? `if${h.ifindex}`, weight: h.weight, flags: nexthopFlags(h.flags) }));
+    s += `,"nexthops":${JSON.stringify(hops)}`;
   }
-  if (r.pref !== undefined) out.raw(',"pref":').json(JSON.stringify(typeof r.pref === 'number' ? String(r.pref) : r.pref));
-  out.raw('}');
+  if (r.pref !== undefined) s += `,"pref":"${r.pref}"`;
+  s += '}';
+  if (cacheable) {
+    Object.assign(last, r);
+    lastShown = shown;
+    lastTail = s;
+  }
+  return s;
 }
 
 /** `ip -j neigh show`: NUD states in upper case, router and proxy as flags. */

@@ -1,8 +1,6 @@
-// JSON text written as UTF-8 bytes straight into a buffer, for listings of 100,000 objects: each
-// object's text built as a string would be a dozen short-lived strings, then copied again into
-// one per batch, then encoded again by the write. Here the bytes are written once; what a batch
-// wrote is handed to the stream whole, and the next batch gets a buffer of its own (a stream may
-// hold a Buffer until the write completes, so a written one is never reused).
+// The text of a burst of monitor events, gathered as UTF-8 bytes and written in one piece: what
+// a burst wrote is handed to the stream whole, and the next burst gets a buffer of its own (a
+// stream may hold a Buffer until the write completes, so a written one is never reused).
 
 export class JsonBytes {
   private bytes: Buffer;
@@ -43,22 +41,6 @@ export class JsonBytes {
   /** Any JSON text, as UTF-8. */
   json(s: string): this {
     return this.utf8(s);
-  }
-
-  /** A string as a JSON string literal. Printable ASCII without quote or backslash (addresses, link and enum names) is copied as it is; anything else goes through JSON.stringify. */
-  string(s: string): this {
-    const n = s.length;
-    const b = this.reserve(n + 2);
-    let at = this.length;
-    b[at++] = 0x22;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return this.json(JSON.stringify(s));
-      b[at++] = c;
-    }
-    b[at++] = 0x22;
-    this.length = at;
-    return this;
   }
 
   /** The bytes written since the last take; later writes go to a new buffer. */

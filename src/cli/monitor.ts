@@ -6,7 +6,7 @@ import { MONITOR_KINDS, monitor, type MonitorEvent, type MonitorKind, type Monit
 import type { Address, Link, Neighbour, Route, Rule } from '../route/index.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
-import { addressFlags, addrInfoJson, indexLinks, linkFlags, linkJson, neighJson, ruleJson, scopeName, tableText, writeRoute } from './ip-json.js';
+import { addressFlags, addrInfoJson, indexLinks, linkFlags, linkJson, neighJson, ruleJson, scopeName, tableText, routeJson } from './ip-json.js';
 import { JsonBytes } from './json-bytes.js';
 import { paint, useColour } from './ip-table.js';
 import { parseInteger, netnsOption } from './ip-words.js';
@@ -54,7 +54,7 @@ function ruleText(r: Rule): string {
 function writeEventJson(out: JsonBytes, e: MonitorEvent, links: Map<number, Link>): void {
   if (e.kind === 'route') {
     out.raw('{"kind":"route","action":"').raw(e.action).raw(e.origin === 'notification' ? '",' : `","origin":"${e.origin}",`).raw('"object":');
-    writeRoute(out, e.object, e.object);
+    out.utf8(routeJson(e.object));
     out.raw('}\n');
     return;
   }

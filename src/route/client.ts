@@ -1,17 +1,18 @@
 // RouteClient: one NETLINK_ROUTE socket (in a namespace, if asked) shared by the rt-* family
 // objects, each opened on first use, with the ergonomic calls on top. Listings stream; changes are checked before anything
 // is sent and fail with a NetlinkError that names the object.
-import type { DecodedObject, Family, RequestFlag, UntypedMethods } from '../spec/index.js';
+import type { DecodedObject, Family, FamilySpec, RequestFlag, UntypedMethods } from '../spec/index.js';
 import { NetlinkSocket } from '../socket/index.js';
-import { EADDRNOTAVAIL, EEXIST, ENODEV, ENOENT, EOPNOTSUPP, ESRCH, NETLINK_ROUTE, NetlinkError } from '../wire/index.js';
+import { EADDRNOTAVAIL, EEXIST, ENODEV, ENOENT, EOPNOTSUPP, ESRCH, NETLINK_ROUTE, NLMSG_HDRLEN, NetlinkError, type MessageBatch } from '../wire/index.js';
 import { addressLabel, addressRequest, asAddress, parseAddressArg, type Address, type AddressSelector, type AddressSpec } from './addresses.js';
 import { invalid, kernelError, routeError, type Subject } from './errors.js';
-import { dumpObjects } from './dump.js';
+import { dumpBatches, dumpObjects } from './dump.js';
 import { linkNames } from './link-names.js';
 import { asLink, linkLabel, newlinkRequest, setlinkRequest, specRefs, type Link, type LinkChanges, type LinkRef, type LinkSpec } from './links.js';
 import { asNeighbour, keepNeighbour, neighbourLabel, neighbourRequest, type Neighbour, type NeighbourFilter, type NeighbourSelector, type NeighbourSpec } from './neighbours.js';
 import { openNetnsTarget, type NetnsRef, type NetnsTarget } from './netns-ref.js';
-import { familyArg, parseRoute, routeFilter, routeLabel, routeLinkRefs, routeRequest, RouteReader, type DecodedRoute, type Route, type RouteFilter, type RouteSpec } from './routes.js';
+import { emptyRouteRecord, RouteRecordReader } from './route-record.js';
+import { familyArg, parseRoute, routeFilter, routeLabel, routeLinkRefs, routeRequest, RouteReader, type CompiledRouteFilter, type DecodedRoute, type Route, type RouteFilter, type RouteRecord, type RouteSpec } from './routes.js';
 import { asRule, ruleLabel, ruleRequest, type Rule, type RuleFilter, type RuleSpec } from './rules.js';
 import { rtSpec, type RtFamilyName } from './specs.js';
 import { RouteStream } from './stream.js';
@@ -169,10 +170,17 @@ export class RouteClient implements AsyncDisposable {
   }
 
   private async *routeBatches(filter: RouteFilter): AsyncGenerator<Route[]> {
-    for await (const { routes, reader } of routeObjects(this, filter)) {
-      // The decoded objects become Routes in place: the batch is already the Route[] to yield.
-      for (const o of routes) reader.route(o);
-      yield routes as Route[];
+    const { spec, keep, names } = await routeListing(this, filter);
+    const reader = new RouteReader(spec, names);
+    for await (const batch of dumpObjects(this.socket, spec, 'getroute', { rtmFamily: keep.family })) {
+      // The decoded objects become Routes in place, and the codec's array is reused for those kept.
+      let n = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const r = reader.route(batch[i] as DecodedRoute);
+        if (keep.keep(r)) batch[n++] = r;
+      }
+      batch.length = n;
+      if (n > 0) yield batch as Route[];
     }
   }
 
@@ -395,28 +403,38 @@ export function openRoute(opts: RouteOptions = {}): Promise<RouteClient> {
   return RouteClient.open(opts);
 }
 
-/** The decoded routes a datagram of a listing brought, kept by its filter, and how to read them. */
-export interface RouteObjects {
-  routes: DecodedRoute[];
-  reader: RouteReader;
+/** What a route listing needs before its dump: the spec, the compiled filter, the link names. */
+interface RouteListing {
+  spec: FamilySpec;
+  keep: CompiledRouteFilter;
+  names: ReadonlyMap<number, string>;
+}
+
+async function routeListing(rt: RouteClient, filter: RouteFilter): Promise<RouteListing> {
+  const spec = await rtSpec('rt-route');
+  // The filter is checked before the dev is looked up, so that a bad table is named as such.
+  routeFilter(spec, filter, undefined);
+  const oif = filter.dev !== undefined ? (await rt.link(filter.dev)).ifiIndex : undefined;
+  return { spec, keep: routeFilter(spec, filter, oif), names: await linkNames(rt.socket) };
 }
 
 /**
- * A route listing as decoded objects, filtered as `ip route show` filters, without the Route
- * conveniences added to each: for a reader that needs them only for a moment (the CLI's JSON
- * text), so that a listing of 100,000 routes does not grow 100,000 objects. Each batch is the
- * codec's own array, reused for what the filter keeps.
+ * A route listing read off the wire, filtered as `ip route show` filters, for a caller that only
+ * prints it (the CLI's JSON text): each datagram's messages, and `read`, which reads the i-th
+ * into one reused RouteRecord and gives it back if the filter keeps it. A listing of 100,000
+ * routes makes no object per route.
  */
-export async function* routeObjects(rt: RouteClient, filter: RouteFilter): AsyncGenerator<RouteObjects> {
-  const spec = await rtSpec('rt-route');
-  routeFilter(spec, filter, undefined);
-  const oif = filter.dev !== undefined ? (await rt.link(filter.dev)).ifiIndex : undefined;
-  const f = routeFilter(spec, filter, oif);
-  const reader = new RouteReader(spec, await linkNames(rt.socket));
-  for await (const batch of dumpObjects(rt.socket, spec, 'getroute', { rtmFamily: f.family })) {
-    let n = 0;
-    for (let i = 0; i < batch.length; i++) if (f.keep(batch[i]!)) batch[n++] = batch[i]!;
-    batch.length = n;
-    if (n > 0) yield { routes: batch as DecodedRoute[], reader };
-  }
+export async function routeRecords(rt: RouteClient, filter: RouteFilter): Promise<{ batches: AsyncIterable<MessageBatch>; read: (batch: MessageBatch, i: number) => RouteRecord | undefined }> {
+  const { spec, keep, names } = await routeListing(rt, filter);
+  const reader = new RouteRecordReader(spec, names);
+  const record = emptyRouteRecord();
+  return {
+    batches: dumpBatches(rt.socket, spec, 'getroute', { rtmFamily: keep.family }),
+    read: (batch, i) => {
+      const { view, bytes } = batch.datagram;
+      const off = batch.offsets[i]!;
+      reader.read(view, bytes, off + NLMSG_HDRLEN, off + view.getUint32(off, true), record);
+      return keep.keep(record) ? record : undefined;
+    },
+  };
 }

@@ -5,15 +5,15 @@
 import { familyCodec } from '../spec/compile.js';
 import type { DecodedObject, FamilyCodec, FamilySpec } from '../spec/index.js';
 import type { NetlinkSocket } from '../socket/index.js';
-import { NLMSG_HDRLEN } from '../wire/index.js';
+import { NLMSG_HDRLEN, type MessageBatch } from '../wire/index.js';
 
 /** A spec's codec (names: camel): the one its family objects use too. */
 export function codecOf(spec: FamilySpec): FamilyCodec {
   return familyCodec(spec, 'camel');
 }
 
-/** An operation's dump as Family.dump gives it: the objects each datagram brought, decoded. */
-export async function* dumpObjects(socket: NetlinkSocket, spec: FamilySpec, opName: string, request: object): AsyncGenerator<DecodedObject[]> {
+/** An operation's dump, datagram by datagram, as the socket frames it. */
+export async function* dumpBatches(socket: NetlinkSocket, spec: FamilySpec, opName: string, request: object): AsyncGenerator<MessageBatch> {
   const op = spec.operationsByName.get(opName);
   const type = op?.dump?.request?.value ?? op?.requestValue;
   if (!op?.dump || type === undefined) throw new TypeError(`${spec.name} has no ${opName} dump`);
@@ -27,5 +27,12 @@ export async function* dumpObjects(socket: NetlinkSocket, spec: FamilySpec, opNa
       attributeName: (depth, t, path) => (namer ??= codec.attributeNamer(op, request))(depth, t, path),
     },
   );
-  for await (const batch of stream.batches()) yield codec.decodeMessages(op, batch.datagram.view, batch.offsets, NLMSG_HDRLEN);
+  yield* stream.batches();
+}
+
+/** An operation's dump as Family.dump gives it: the objects each datagram brought, decoded. */
+export async function* dumpObjects(socket: NetlinkSocket, spec: FamilySpec, opName: string, request: object): AsyncGenerator<DecodedObject[]> {
+  const op = spec.operationsByName.get(opName)!;
+  const codec = codecOf(spec);
+  for await (const batch of dumpBatches(socket, spec, opName, request)) yield codec.decodeMessages(op, batch.datagram.view, batch.offsets, NLMSG_HDRLEN);
 }

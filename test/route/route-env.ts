@@ -29,6 +29,43 @@ export function ipBatch(ns: string, lines: string[]): void {
 }
 
 /**
+ * Routes of every kind iproute2 prints differently, over r1 (up, its peer up) and r2 (up, its
+ * peer down: no carrier, so its routes carry the linkdown flag). No IPv6 link-local addresses,
+ * whose routes would appear while a test compares two listings.
+ */
+export function addRouteKinds(ns: string): void {
+  ipBatch(ns, [
+    'link set lo up',
+    'link add r1 type veth peer name r1p',
+    'link add r2 type veth peer name r2p',
+    'link set dev r1 addrgenmode none',
+    'link set dev r1p addrgenmode none',
+    'link set dev r2 addrgenmode none',
+    'link set dev r1p up',
+    'link set dev r1 up',
+    'link set dev r2 up',
+    'addr add 10.1.0.1/24 dev r1',
+    'addr add 10.2.0.1/24 dev r2',
+    'addr add 2001:db8::1/64 dev r1 nodad',
+    'route add 10.10.0.0/16 via 10.1.0.2 metric 50 mtu 1400',
+    'route add 10.11.0.0/24 dev r2 src 10.2.0.1 proto static',
+    'route add 10.12.0.0/24 nexthop via 10.1.0.2 weight 3 nexthop via 10.2.0.2 dev r2',
+    'route add blackhole 10.13.0.0/16',
+    'route add unreachable 10.14.0.0/16 table 100',
+    'route add prohibit 10.15.0.0/16 table 70000',
+    'route add 10.16.0.9 dev r1 scope link proto 99',
+    'route add 10.17.0.0/16 via 10.9.0.2 dev r1 onlink',
+    'route add 10.18.0.0/16 dev r2 tos 0x10',
+    'route add 10.18.1.0/24 dev r2 tos 0x28',
+    'route add 2001:db8:5::/64 via 2001:db8::2 pref high',
+    'route add 2001:db8:6::/64 dev r1 metric 7',
+    'route add 2001:db8:7::/64 from 2001:db8:8::/64 dev r1',
+    'nexthop add id 7 via 10.1.0.2 dev r1',
+    'route add 10.9.0.0/16 nhid 7',
+  ]);
+}
+
+/**
  * Everything ip shows of a namespace's links, addresses, routes, neighbours and rules (without the
  * noarp neighbours the kernel adds by itself for multicast groups).
  */
