@@ -3,6 +3,7 @@
 // the ratio; the two outputs are checked byte for byte first. Two sinks: a pipe read by this
 // process (as a script consuming the JSON would), and /dev/null (the commands' own cost alone:
 // ip writes 4 KiB at a time into a pipe and waits on its reader, which the first sink counts).
+// nlkit runs as a user runs it: bin/nlkit.cjs executed as a command (its first lines start node).
 // Usage: npm run build && npm run bench:route-show [-- ROUTES ROUNDS]
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
@@ -33,9 +34,9 @@ function timed(cmd: string, args: string[], sink: 'pipe' | 'null' = 'pipe'): { m
 const ns = routeNamespace(routes);
 try {
   const ipArgs = ['-n', ns, '-j', 'route', 'show'];
-  const nlkitArgs = [cli, 'route', 'show', '--json', '-n', ns];
+  const nlkitArgs = ['route', 'show', '--json', '-n', ns];
   const theirs = timed('ip', ipArgs).out;
-  if (timed(process.execPath, nlkitArgs).out !== theirs) throw new Error('nlkit and ip printed different text');
+  if (timed(cli, nlkitArgs).out !== theirs) throw new Error('nlkit and ip printed different text');
   const a = JSON.parse(theirs) as unknown[];
   const ipTimes: number[] = [];
   const nlkitTimes: number[] = [];
@@ -43,15 +44,15 @@ try {
   const nlkitNull: number[] = [];
   for (let i = 0; i < rounds; i++) {
     ipTimes.push(timed('ip', ipArgs).ms);
-    nlkitTimes.push(timed(process.execPath, nlkitArgs).ms);
+    nlkitTimes.push(timed(cli, nlkitArgs).ms);
     ipNull.push(timed('ip', ipArgs, 'null').ms);
-    nlkitNull.push(timed(process.execPath, nlkitArgs, 'null').ms);
+    nlkitNull.push(timed(cli, nlkitArgs, 'null').ms);
   }
   const im = median(ipTimes);
   const nm = median(nlkitTimes);
   const imNull = median(ipNull);
   const nmNull = median(nlkitNull);
-  const startup = median(Array.from({ length: 5 }, () => timed(process.execPath, [cli, '--help']).ms));
+  const startup = median(Array.from({ length: 5 }, () => timed(cli, ['--help']).ms));
   console.log(`routes printed: ${a.length} (the same bytes from both), ${rounds} rounds alternating, medians`);
   console.log(`into a pipe this process reads:`);
   console.log(`ip -j route show:                  ${im.toFixed(0)} ms`);

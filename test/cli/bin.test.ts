@@ -86,3 +86,19 @@ test('bin/nlkit.cjs: nlkit example imports its program at run time, with the cod
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /only the genl variant has a family to resolve/);
 });
+
+test('bin/nlkit.cjs run as a command: its arguments pass through whole, and node starts without NODE_EXTRA_CA_CERTS', () => {
+  // node 20 reads the file NODE_EXTRA_CA_CERTS names at start-up and warns when it cannot: the
+  // warning is how a test sees whether the variable reached node.
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/nonexistent/nlkit-test-ca.pem' };
+  const direct = spawnSync(process.execPath, [bin, '--help'], { cwd: root, encoding: 'utf8', env });
+  assert.match(direct.stderr, /extra certs/i, 'node run on the file directly should have seen the variable');
+  const r = spawnSync(bin, ['link', 'show', 'dev', 'no such link', '-n', ns.name], { cwd: root, encoding: 'utf8', env });
+  assert.equal(r.status, 1);
+  assert.doesNotMatch(r.stderr, /extra certs/i);
+  assert.match(r.stderr, /no such link/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  const routes = spawnSync(bin, ['route', 'show', '--json', '-n', ns.name], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+  assert.equal(routes.status, 0, routes.stderr);
+  assert.equal(routes.stdout.trim(), sh('ip', ['-n', ns.name, '-j', 'route', 'show']).trim());
+});
