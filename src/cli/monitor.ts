@@ -7,7 +7,6 @@ import type { Address, Link, Neighbour, Route, Rule } from '../route/index.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import type { Io } from './genl.js';
 import { addressFlags, addrInfoJson, indexLinks, linkFlags, linkJson, neighJson, ruleJson, scopeName, tableText, routeJson } from './ip-json.js';
-import { JsonBytes } from './json-bytes.js';
 import { paint, useColour } from './ip-table.js';
 import { parseInteger, netnsOption } from './ip-words.js';
 
@@ -48,20 +47,15 @@ function ruleText(r: Rule): string {
 
 /**
  * One event as a JSON line, the object as `ip -j` shows one of its kind. Routes, the kind that
- * comes by the ten thousand, are written as bytes like `route show --json` writes them: a burst
- * must be formatted faster than the kernel's receive buffer fills behind it.
+ * comes by the ten thousand, are written by routeJson like `route show --json` writes them: a
+ * burst must be formatted faster than the kernel's receive buffer fills behind it.
  */
-function writeEventJson(out: JsonBytes, e: MonitorEvent, links: Map<number, Link>): void {
+function eventJson(e: MonitorEvent, links: Map<number, Link>): string {
   if (e.kind === 'route') {
-    out.raw('{"kind":"route","action":"').raw(e.action).raw(e.origin === 'notification' ? '",' : `","origin":"${e.origin}",`).raw('"object":');
-    out.utf8(routeJson(e.object));
-    out.raw('}\n');
-    return;
+    const origin = e.origin === 'notification' ? '' : `,"origin":"${e.origin}"`;
+    return `{"kind":"route","action":"${e.action}"${origin},"object":${routeJson(e.object)}}\n`;
   }
-  if (e.kind === 'resync') {
-    out.json(JSON.stringify({ kind: 'resync', added: e.added, changed: e.changed, removed: e.removed, error: e.error.message })).raw('\n');
-    return;
-  }
+  if (e.kind === 'resync') return `${JSON.stringify({ kind: 'resync', added: e.added, changed: e.changed, removed: e.removed, error: e.error.message })}\n`;
   let object: unknown;
   switch (e.kind) {
     case 'link':
@@ -78,7 +72,7 @@ function writeEventJson(out: JsonBytes, e: MonitorEvent, links: Map<number, Link
       break;
   }
   const line = e.origin === 'notification' ? { kind: e.kind, action: e.action, object } : { kind: e.kind, action: e.action, origin: e.origin, object };
-  out.json(JSON.stringify(line)).raw('\n');
+  return `${JSON.stringify(line)}\n`;
 }
 
 function eventText(e: MonitorEvent, links: Map<number, Link>, colour: boolean): string {
@@ -103,11 +97,13 @@ export async function monitorCommand(args: ParsedArgs, io: Io): Promise<void> {
   const m = monitor(opts);
   // Lines go out in one write per burst (when the monitor waits for the kernel again), not one
   // write per event: at 100,000 changes a second the writes would otherwise set the pace.
-  const burst = new JsonBytes(16 * 1024);
+  // The text is encoded once per burst: node writes a Buffer to a pipe in one go.
+  let burst = '';
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
-    if (burst.length > 0) io.write(burst.take());
+    if (burst.length > 0) io.write(Buffer.from(burst));
+    burst = '';
   };
   try {
     await m.ready;
@@ -118,8 +114,7 @@ export async function monitorCommand(args: ParsedArgs, io: Io): Promise<void> {
         if (e.action === 'removed') links.delete(e.object.index);
         else links.set(e.object.index, e.object);
       }
-      if (json) writeEventJson(burst, e, links);
-      else burst.utf8(`${eventText(e, links, colour)}\n`);
+      burst += json ? eventJson(e, links) : `${eventText(e, links, colour)}\n`;
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

@@ -11,6 +11,11 @@ import { MonitorView, type MonitorAction, type MonitorOrigin, type ViewChange } 
 export { MONITOR_KINDS, type MonitorKind, type MonitorObjects } from './monitor-kinds.js';
 export type { MonitorAction, MonitorOrigin } from './monitor-view.js';
 
+// The kernel charges each queued notification its whole buffer (about 1 KiB for a route), so 4
+// MiB held only some 4,000: one busy moment of a consumer on a loaded machine while `ip -batch`
+// changed 130 routes a millisecond. systemd-networkd asks 128 MiB for the same reason.
+const MONITOR_RCVBUF = 32 * 1024 * 1024;
+
 export interface MonitorOptions {
   /** The kinds to watch; none given means all five. */
   link?: boolean;
@@ -22,7 +27,10 @@ export interface MonitorOptions {
   netns?: string;
   /** Stops the stream: a pending or later next() rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** SO_RCVBUF in bytes: how much the kernel holds for the monitor while it is busy. Default 4 MiB. */
+  /**
+   * SO_RCVBUF in bytes: how much the kernel holds for the monitor while it is busy (beyond
+   * net.core.rmem_max only for root). Default 32 MiB, charged only while notifications wait.
+   */
   rcvbuf?: number;
   /** Notifications buffered unread before the socket stops reading (and the kernel starts to drop). Default 32768. */
   highWaterMark?: number;
@@ -135,7 +143,7 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent>, AsyncDispos
 
   private async start(): Promise<void> {
     this.abort.signal.throwIfAborted();
-    const socket = await NetlinkSocket.open(NETLINK_ROUTE, { netns: this.opts.netns, rcvbuf: this.opts.rcvbuf ?? 4 * 1024 * 1024 });
+    const socket = await NetlinkSocket.open(NETLINK_ROUTE, { netns: this.opts.netns, rcvbuf: this.opts.rcvbuf ?? MONITOR_RCVBUF });
     try {
       const families = new Map<MonitorKind, Family>();
       for (const k of this.tracked) families.set(k, await openFamily(await rtSpec(KINDS[k].spec), { socket }));
