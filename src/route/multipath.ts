@@ -3,6 +3,7 @@
 // own route attributes and aligned to 4 bytes. The heads are written and read here; the
 // attributes after each are route-attrs, encoded and decoded by the spec's compiled set.
 import type { CompiledSet, DecodedObject } from '../spec/index.js';
+import { flags32 } from '../spec/runtime.js';
 import { MessageWriter, NetlinkProtocolError } from '../wire/index.js';
 
 const RTNH_SIZE = 8;
@@ -19,19 +20,6 @@ const RTNH_FLAGS: readonly [number, string][] = [
 ];
 
 export const RTNH_F_ONLINK = 4;
-
-function rtnhFlagNames(bits: number): (string | number)[] {
-  const out: (string | number)[] = [];
-  let rest = bits;
-  for (const [bit, name] of RTNH_FLAGS) {
-    if (bits & bit) {
-      out.push(name);
-      rest &= ~bit;
-    }
-  }
-  if (rest) out.push(rest);
-  return out;
-}
 
 /** One next hop of a multipath route: its head, plus its route attributes as the spec decodes them. */
 export interface NextHop extends DecodedObject {
@@ -80,7 +68,7 @@ export function decodeMultipath(routeAttrs: CompiledSet, data: Uint8Array, names
     hop.ifindex = ifindex;
     hop.dev = names.get(ifindex);
     hop.weight = view.getUint8(off + 3) + 1;
-    hop.flags = rtnhFlagNames(view.getUint8(off + 2));
+    hop.flags = flags32(RTNH_FLAGS, view.getUint8(off + 2));
     out.push(hop);
     off += (len + 3) & ~3;
   }

@@ -4,7 +4,7 @@
 // attribute numbers and enum names are the rt-route spec's; the header is struct rtmsg
 // (linux/rtnetlink.h), whose layout is the kernel's ABI.
 import type { EnumDefinition, FamilySpec } from '../spec/index.js';
-import { ip4or6, noFlags } from '../spec/runtime.js';
+import { flagBit, flags32, ip4or6, noFlags } from '../spec/runtime.js';
 import { NetlinkProtocolError } from '../wire/index.js';
 import { decodeMultipath } from './multipath.js';
 import { prefixText, routeAttrs, type RouteRecord } from './routes.js';
@@ -98,21 +98,13 @@ export class RouteRecordReader {
     this.scopes = u8Names(spec, 'rt-scope');
     this.prefs = u8Names(spec, 'rt-pref');
     const flags = enumDef(spec, 'rtm-flags');
-    this.flagBits = flags.entries.map((e) => [flags.kind === 'flags' ? e.value : 2 ** e.value, e.name] as [number, string]);
+    this.flagBits = flags.entries.map((e) => [flagBit(flags, e.value), e.name] as [number, string]);
   }
 
   /** rtm_flags as the decoders give them: the spec's names in its order, the bits it does not name as one number. */
   private flagNames(bits: number): readonly (string | number)[] {
     if (bits === this.lastFlags) return this.lastFlagNames;
-    const out: (string | number)[] = [];
-    let rest = bits;
-    for (const [bit, name] of this.flagBits) {
-      if ((bits & bit) !== 0) {
-        out.push(name);
-        rest &= ~bit;
-      }
-    }
-    if (rest !== 0) out.push(rest >>> 0);
+    const out = flags32(this.flagBits, bits);
     this.lastFlags = bits;
     return (this.lastFlagNames = out);
   }

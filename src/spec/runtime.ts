@@ -66,6 +66,20 @@ export function enum64(byValue: ReadonlyMap<number, string>, x: bigint): string 
   return x <= 0x1fffffffffffffn && x >= -0x1fffffffffffffn ? (byValue.get(Number(x)) ?? x) : x;
 }
 
+/** A flags value of up to 32 bits: the names of its known bits, then the unknown bits as one number. */
+export function flags32(bits: readonly (readonly [number, string])[], x: number): (string | number)[] {
+  const out: (string | number)[] = [];
+  let rest = x;
+  for (const [bit, name] of bits) {
+    if ((x & bit) !== 0) {
+      out.push(name);
+      rest &= ~bit;
+    }
+  }
+  if (rest !== 0) out.push(rest >>> 0);
+  return out;
+}
+
 /** A 64-bit flags value: the names of its known bits, then the unknown bits as one bigint. */
 export function flags64(bits: readonly (readonly [bigint, string])[], x: bigint): (string | bigint)[] {
   const out: (string | bigint)[] = [];
